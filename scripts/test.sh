@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test: starts a throwaway PostgreSQL from the installed server binaries, runs the
+# test projects (unit, runner against real PostgreSQL and SQLite, the packed tool end to end),
+# stops the server, and prints one closing line "N passed, N failed".
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+state=$(mktemp -d /tmp/migratekit-test.XXXXXX)
+chmod 755 "$state"
+cleanup() { "$root/scripts/pg.sh" stop "$state/pg" || true; rm -rf "$state"; }
+trap cleanup EXIT
+
+eval "$("$root/scripts/pg.sh" start "$state/pg")"
+export MIGRATEKIT_TEST_PG
+
+dotnet build MigrationKit.sln -c Release -nologo -verbosity:quiet
+status=0
+dotnet test MigrationKit.sln -c Release --no-build -nologo 2>&1 | tee "$state/test.log" || status=$?
+
+# dotnet test prints one summary per test project; add them up into the plain closing line.
+passed=$(grep -Eo 'Passed: +[0-9]+' "$state/test.log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$state/test.log" | awk '{s+=$2} END {print s+0}')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "$passed passed, $failed failed"
+exit "$status"

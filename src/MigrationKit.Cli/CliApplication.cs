@@ -1,0 +1,128 @@
+using McMaster.Extensions.CommandLineUtils;
+using MigrationKit.Cli.Commands;
+using MigrationKit.Cli.Hosting;
+using MigrationKit.Core;
+using Serilog;
+
+namespace MigrationKit.Cli;
+
+/// <summary>
+/// The command tree and the one place where failures become output and exit codes:
+/// an expected failure is one line on standard error and exit 1; a usage error exit 2;
+/// anything else is a bug, printed in one line too unless --verbose asks for the trace.
+/// </summary>
+internal static class CliApplication
+{
+    public const int Failure = 1;
+    public const int UsageError = 2;
+
+    public static int Run(string[] arguments)
+    {
+        var verbose = GlobalOptions.VerboseRequested(arguments);
+        Logging.Configure(verbose);
+        try
+        {
+            return Build(arguments).Execute(arguments);
+        }
+        catch (CommandParsingException e)
+        {
+            return Fail(e.Message, "Run `dotnet migratekit --help` for usage.", UsageError);
+        }
+        catch (MigrationKitException e)
+        {
+            if (verbose)
+            {
+                Console.Error.WriteLine(Secrets.Redact(e.ToString()));
+            }
+
+            return Fail(e.Message, e.Hint, Failure);
+        }
+        catch (Exception e)
+        {
+            if (verbose)
+            {
+                Console.Error.WriteLine(Secrets.Redact(e.ToString()));
+                return Fail($"{e.GetType().Name}: {e.Message}", null, Failure);
+            }
+
+            return Fail($"{e.GetType().Name}: {e.Message}", "Run again with --verbose for details.", Failure);
+        }
+        finally
+        {
+            Log.CloseAndFlush();
+        }
+    }
+
+    private static CommandLineApplication Build(string[] arguments)
+    {
+        var root = new CommandLineApplication
+        {
+            Name = "dotnet migratekit",
+            FullName = "MigrationKit",
+            Description = "Alembic's revision-graph migrations for EF Core applications.",
+        };
+        root.HelpOption("-h|--help", inherited: true);
+        var options = new GlobalOptions(root);
+        CliCommand[] commands =
+        [
+            new InitCommand(options),
+            new RevisionCommand(),
+            new MergeCommand(),
+            new MigrateCommand(MigrationDirection.Upgrade),
+            new MigrateCommand(MigrationDirection.Downgrade),
+            new CurrentCommand(),
+            new HistoryCommand(),
+            new HeadsCommand(),
+            new BranchesCommand(),
+            new ShowCommand(),
+            new StampCommand(),
+        ];
+        foreach (var command in commands)
+        {
+            root.Command(command.Name, sub =>
+            {
+                sub.Description = command.Description;
+                command.Configure(sub);
+                sub.OnExecute(() => ExecuteAsync(command, options, arguments));
+            });
+        }
+
+        root.OnExecute(() =>
+        {
+            root.ShowHelp();
+            return UsageError;
+        });
+        return root;
+    }
+
+    private static async Task<int> ExecuteAsync(CliCommand command, GlobalOptions options, string[] arguments)
+    {
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+
+        if (!command.NeedsApp)
+        {
+            return await command.ExecuteAsync(null, cancellation.Token);
+        }
+
+        if (AgentEnvironment.Current is not { } agent)
+        {
+            // First pass: build the app, then run again inside it.
+            return await AgentLauncher.RunAsync(options, arguments, cancellation.Token);
+        }
+
+        using var app = new AppScope(agent, options);
+        return await command.ExecuteAsync(app, cancellation.Token);
+    }
+
+    private static int Fail(string message, string? hint, int exitCode)
+    {
+        var line = hint is null ? message : $"{message.TrimEnd()} {hint}";
+        Console.Error.WriteLine("ERROR: " + Secrets.Redact(line.ReplaceLineEndings(" ")));
+        return exitCode;
+    }
+}

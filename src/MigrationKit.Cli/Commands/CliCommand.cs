@@ -1,0 +1,27 @@
+using McMaster.Extensions.CommandLineUtils;
+
+namespace MigrationKit.Cli.Commands;
+
+/// <summary>
+/// One command: its options, and the one operation it runs. Commands are thin: they parse,
+/// call the graph or the runner, print, and leave failures to the one error path in
+/// <see cref="CliApplication"/>.
+/// </summary>
+internal abstract class CliCommand
+{
+    public abstract string Name { get; }
+
+    public abstract string Description { get; }
+
+    /// <summary>False for commands that run before any app exists (init).</summary>
+    public virtual bool NeedsApp => true;
+
+    public abstract void Configure(CommandLineApplication command);
+
+    /// <summary>Runs inside the agent, with the app loaded (or with no app when <see cref="NeedsApp"/> is false).</summary>
+    public abstract Task<int> ExecuteAsync(AppScope? app, CancellationToken cancellationToken);
+
+    protected static AppScope Require(AppScope? app) => app ?? throw new InvalidOperationException("This command needs the app.");
+
+    protected static TextWriter Out => Console.Out;
+}

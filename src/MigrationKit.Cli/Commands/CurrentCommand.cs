@@ -1,0 +1,48 @@
+using McMaster.Extensions.CommandLineUtils;
+using MigrationKit.Cli.Output;
+
+namespace MigrationKit.Cli.Commands;
+
+/// <summary><c>current</c>: the revisions the database is at, one a line, full id first.</summary>
+internal sealed class CurrentCommand : CliCommand
+{
+    private CommandOption _verbose = null!;
+    private CommandOption _json = null!;
+
+    public override string Name => "current";
+
+    public override string Description => "Show the current revision(s) of the database.";
+
+    public override void Configure(CommandLineApplication command)
+    {
+        _verbose = command.Option("-v", "Show each revision in full.", CommandOptionType.NoValue);
+        _json = command.Option("--json", "Print JSON.", CommandOptionType.NoValue);
+    }
+
+    public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
+    {
+        var app = Require(scope);
+        var heads = await app.Runner.GetCurrentHeadsAsync(cancellationToken);
+        var graph = app.Catalog.Graph;
+        graph.ValidateCurrentHeads(heads);
+        var revisions = heads.Select(graph.Get).ToList();
+        if (_json.HasValue())
+        {
+            await Out.WriteLineAsync(JsonOutput.Revisions(revisions, graph));
+            return 0;
+        }
+
+        var format = new RevisionFormatter(graph);
+        if (_verbose.HasValue())
+        {
+            await Out.WriteLineAsync($"Current revision(s) for {app.Runner.DescribeConnection()}:");
+        }
+
+        foreach (var revision in revisions)
+        {
+            await Out.WriteLineAsync(_verbose.HasValue() ? format.Verbose(revision) : format.Line(revision));
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,84 @@
+using McMaster.Extensions.CommandLineUtils;
+using MigrationKit.Core;
+
+namespace MigrationKit.Cli.Commands;
+
+/// <summary><c>upgrade</c> and <c>downgrade</c>: walk the graph to a target, or write the SQL with <c>--sql</c>.</summary>
+internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
+{
+    private CommandArgument _revision = null!;
+    private CommandOption _sql = null!;
+    private CommandOption _singleTransaction = null!;
+
+    public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
+
+    public override string Description => direction == MigrationDirection.Upgrade
+        ? "Upgrade the database to a later revision."
+        : "Revert the database to a previous revision.";
+
+    public override void Configure(CommandLineApplication command)
+    {
+        _revision = command.Argument("revision",
+            "Target: head, heads, base, an id or unique prefix, +N, -N, ID+N, LABEL@head, ...; FROM:TO with --sql.")
+            .IsRequired();
+        _sql = command.Option("--sql", "Write the SQL to standard output instead of running it (offline mode).", CommandOptionType.NoValue);
+        _singleTransaction = command.Option("--single-transaction", "Run all revisions in one transaction instead of one each.", CommandOptionType.NoValue);
+    }
+
+    public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
+    {
+        var app = Require(scope);
+        var target = _revision.Value!;
+        var range = target.Split(':');
+        if (_sql.HasValue())
+        {
+            await Out.WriteAsync(Script(app, range));
+            return 0;
+        }
+
+        if (range.Length > 1)
+        {
+            throw new MigrationKitException($"Range revision '{target}' is allowed only with --sql.", $"Run `{Name} {range[^1]}` to go to {range[^1]}.");
+        }
+
+        var runner = _singleTransaction.HasValue()
+            ? new Runner.RevisionRunner(app.Context, app.Catalog, app.RunnerOptions(singleTransaction: true))
+            : app.Runner;
+        if (direction == MigrationDirection.Upgrade)
+        {
+            await runner.UpgradeAsync(target, cancellationToken);
+        }
+        else
+        {
+            await runner.DowngradeAsync(target, cancellationToken);
+        }
+
+        return 0;
+    }
+
+    private string Script(AppScope app, string[] range)
+    {
+        if (range.Length > 2)
+        {
+            throw new MigrationKitException($"'{string.Join(':', range)}' is not a FROM:TO range.");
+        }
+
+        IReadOnlyList<string> from;
+        if (range.Length == 2)
+        {
+            // The version table as it would be after upgrading from nothing to FROM.
+            from = range[0] is "" or "base" ? [] : app.Catalog.Graph.PlanUpgrade([], range[0]).HeadsAfter;
+        }
+        else if (direction == MigrationDirection.Downgrade)
+        {
+            // Offline there is no database to read the start from (Alembic refuses the same way).
+            throw new MigrationKitException("downgrade --sql needs a FROM:TO range.", $"For example: downgrade --sql head:{range[0]}");
+        }
+        else
+        {
+            from = [];
+        }
+
+        return app.Runner.Script(direction, from, range[^1]);
+    }
+}

@@ -1,0 +1,87 @@
+using McMaster.Extensions.CommandLineUtils;
+using MigrationKit.Core;
+using MigrationKit.Runner.Scaffolding;
+
+namespace MigrationKit.Cli.Commands;
+
+/// <summary><c>revision -m MSG</c>: writes a new, empty revision on top of a head.</summary>
+internal sealed class RevisionCommand : CliCommand
+{
+    private CommandOption _message = null!;
+    private CommandOption _revId = null!;
+    private CommandOption _head = null!;
+    private CommandOption _splice = null!;
+    private CommandOption _branchLabel = null!;
+    private CommandOption _dependsOn = null!;
+    private CommandOption _versionPath = null!;
+
+    public override string Name => "revision";
+
+    public override string Description => "Create a new revision file.";
+
+    public override void Configure(CommandLineApplication command)
+    {
+        _message = command.Option("-m|--message <MESSAGE>", "What the revision does.", CommandOptionType.SingleValue);
+        _revId = command.Option("--rev-id <ID>", "Use this id instead of a generated one.", CommandOptionType.SingleValue);
+        _head = command.Option("--head <REV>", "The head (or, with --splice, any revision) to build on; 'base' starts a new root. Default: head.", CommandOptionType.SingleValue);
+        _splice = command.Option("--splice", "Allow a non-head revision as --head, creating a new branch.", CommandOptionType.NoValue);
+        _branchLabel = command.Option("--branch-label <LABEL>", "A label for the branch this revision starts.", CommandOptionType.MultipleValue);
+        _dependsOn = command.Option("--depends-on <REV>", "A revision this one depends on (repeatable).", CommandOptionType.MultipleValue);
+        _versionPath = command.Option("--version-path <PATH>", "Folder, relative to the project, to write the revision in.", CommandOptionType.SingleValue);
+    }
+
+    public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
+    {
+        var app = Require(scope);
+        var graph = app.Catalog.Graph;
+        var labels = _branchLabel.Values.Where(v => v is not null).Cast<string>().ToList();
+        var parents = graph.ParentsForNewRevision(_head.Value() ?? "head", _splice.HasValue(), labels);
+        var dependsOn = _dependsOn.Values.Where(v => v is not null).Select(v => graph.Resolve(v!).Id).ToList();
+        var revision = new RevisionInfo(
+            NewId(app, _revId.Value()),
+            parents,
+            _message.Value() ?? "",
+            labels,
+            dependsOn,
+            DateTimeOffset.Now);
+        await Out.WriteLineAsync(Write(app, revision, _versionPath.Value()));
+        return 0;
+    }
+
+    /// <summary>A caller-chosen id is checked against the graph; a generated one cannot clash in practice, but is checked too.</summary>
+    internal static string NewId(AppScope app, string? requested)
+    {
+        var graph = app.Catalog.Graph;
+        if (requested is not null)
+        {
+            if (requested.Length == 0 || requested.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '_'))
+            {
+                throw new MigrationKitException($"Revision id '{requested}' is not valid.", "Use letters, digits and underscores.");
+            }
+
+            if (graph.Contains(requested))
+            {
+                throw new MigrationKitException($"Revision {requested} already exists.", "Choose another --rev-id.");
+            }
+
+            return requested;
+        }
+
+        string id;
+        do
+        {
+            id = RevisionIds.New(app.Settings.RevisionIdLength);
+        }
+        while (graph.Contains(id));
+        return id;
+    }
+
+    /// <summary>Writes the file and returns Alembic's "Generating PATH ...  done" line.</summary>
+    internal static string Write(AppScope app, RevisionInfo revision, string? versionPath)
+    {
+        var folder = versionPath ?? app.Settings.VersionPath;
+        var directory = Path.GetFullPath(Path.Combine(app.Agent.ProjectDirectory, folder));
+        var path = RevisionWriter.Write(directory, app.Settings.NamespaceFor(app.Agent.RootNamespace, folder), revision);
+        return $"  Generating {path} ...  done";
+    }
+}

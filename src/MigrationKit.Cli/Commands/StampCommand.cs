@@ -1,0 +1,34 @@
+using McMaster.Extensions.CommandLineUtils;
+using MigrationKit.Core;
+
+namespace MigrationKit.Cli.Commands;
+
+/// <summary><c>stamp REV...</c>: adopt a database as it is by writing the version table, running no revision.</summary>
+internal sealed class StampCommand : CliCommand
+{
+    private CommandArgument _revisions = null!;
+    private CommandOption _purge = null!;
+
+    public override string Name => "stamp";
+
+    public override string Description => "Set the version table to the given revision(s) without running any revision.";
+
+    public override void Configure(CommandLineApplication command)
+    {
+        _revisions = command.Argument("revisions", "Revisions to stamp: ids, labels, head, heads or base.", multipleValues: true).IsRequired();
+        _purge = command.Option("--purge", "Empty the version table first (the way out when it names a revision that no longer exists).", CommandOptionType.NoValue);
+    }
+
+    public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
+    {
+        var app = Require(scope);
+        var targets = _revisions.Values.Where(v => v is not null).Cast<string>().ToList();
+        if (targets.Count == 0)
+        {
+            throw new MigrationKitException("stamp needs at least one revision.", "For example: stamp head");
+        }
+
+        await app.Runner.StampAsync(targets, _purge.HasValue(), cancellationToken);
+        return 0;
+    }
+}

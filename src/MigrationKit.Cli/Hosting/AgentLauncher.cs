@@ -1,0 +1,48 @@
+using MigrationKit.Core;
+
+namespace MigrationKit.Cli.Hosting;
+
+/// <summary>
+/// Builds the app and runs this same tool again inside the app's dependency graph
+/// (`dotnet exec --depsfile app.deps.json ...`), so the app's own EF Core and provider versions
+/// load, not ours: one tool serves every EF Core 10.x patch.
+/// </summary>
+internal static class AgentLauncher
+{
+    public static async Task<int> RunAsync(GlobalOptions options, string[] arguments, CancellationToken cancellationToken)
+    {
+        var projectFile = ProjectInfo.FindProjectFile(options.Project);
+        var startupFile = options.StartupProject is null ? projectFile : ProjectInfo.FindProjectFile(options.StartupProject);
+        if (!options.NoBuild)
+        {
+            await ProjectBuilder.BuildAsync(startupFile, options.Configuration, options.Framework, cancellationToken);
+        }
+
+        var startup = await ProjectInfo.ReadAsync(startupFile, options.Configuration, options.Framework, cancellationToken);
+        var project = startupFile == projectFile
+            ? startup
+            : await ProjectInfo.ReadAsync(projectFile, options.Configuration, options.Framework, cancellationToken);
+        foreach (var assembly in new[] { startup.TargetPath, project.TargetPath }.Distinct())
+        {
+            if (!File.Exists(assembly))
+            {
+                throw new MigrationKitException($"The app's assembly '{assembly}' does not exist.", "Build the project, or drop --no-build.");
+            }
+        }
+
+        var toolAssembly = typeof(AgentLauncher).Assembly.Location;
+        var exec = new List<string> { "exec", "--depsfile", startup.DepsFile };
+        exec.AddRange(["--runtimeconfig", startup.RuntimeConfigFile is { } config && File.Exists(config)
+            ? config
+            : Path.ChangeExtension(toolAssembly, ".runtimeconfig.json")]);
+        foreach (var folder in startup.PackageFolders)
+        {
+            exec.AddRange(["--additionalprobingpath", folder]);
+        }
+
+        exec.Add(toolAssembly);
+        exec.AddRange(arguments);
+        var agent = new AgentEnvironment(project.TargetPath, startup.TargetPath, project.ProjectDirectory, project.RootNamespace);
+        return await ProcessRunner.AttachedAsync(Directory.GetCurrentDirectory(), exec, agent.ToVariables(), cancellationToken);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Reflection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using MigrationKit.Core;
+using MigrationKit.Runner;
+using Serilog;
+
+namespace MigrationKit.Cli.Hosting;
+
+/// <summary>
+/// Finds the app's DbContext and creates it the way `dotnet ef` does (design-time factory, the
+/// app's host, a parameterless constructor: EF's own DbContextActivator), then points it at the
+/// connection the user chose.
+/// </summary>
+internal static class ContextFactory
+{
+    /// <summary>The environment variable read when no --connection is given.</summary>
+    public const string ConnectionVariable = "MIGRATEKIT_CONNECTION";
+
+    public static DbContext Create(Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string? connection)
+    {
+        var type = FindContextType([startupAssembly, revisionsAssembly], contextName);
+        DbContext context;
+        try
+        {
+            var handler = new OperationReportHandler(
+                error => Log.Error("{Message:l}", error),
+                warning => Log.Warning("{Message:l}", warning),
+                information => Log.Debug("{Message:l}", information),
+                verbose => Log.Verbose("{Message:l}", verbose));
+            context = DbContextActivator.CreateInstance(type, startupAssembly, handler, []);
+        }
+        catch (Exception e)
+        {
+            var root = e;
+            while (root is TargetInvocationException or AggregateException && root.InnerException is not null)
+            {
+                root = root.InnerException;
+            }
+
+            throw new MigrationKitException(
+                $"Unable to create the DbContext '{type.Name}': {RevisionRunner.OneLine(root.Message)}",
+                "Give it a parameterless constructor or an IDesignTimeDbContextFactory, or register it in the app's host.", e);
+        }
+
+        var chosen = connection ?? Environment.GetEnvironmentVariable(ConnectionVariable);
+        if (!string.IsNullOrWhiteSpace(chosen))
+        {
+            try
+            {
+                context.Database.SetConnectionString(chosen);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+            {
+                // The message may quote the connection string; ours never does.
+                throw new MigrationKitException(
+                    "The connection string is not valid for " + context.Database.ProviderName + ".",
+                    "Check its keywords (Host=...;Database=...; or Data Source=...).", e);
+            }
+        }
+
+        if (!context.Database.IsRelational())
+        {
+            throw new MigrationKitException(
+                $"The DbContext '{type.Name}' uses {context.Database.ProviderName}, which is not a relational provider.");
+        }
+
+        return context;
+    }
+
+    internal static Type FindContextType(IEnumerable<Assembly> assemblies, string? contextName)
+    {
+        var types = assemblies.Distinct()
+            .SelectMany(AssemblyTypes.Loadable)
+            .SelectMany(ContextTypesOf)
+            .Distinct()
+            .OrderBy(t => t.FullName, StringComparer.Ordinal)
+            .ToList();
+        if (contextName is not null)
+        {
+            var matches = types.Where(t => t.FullName == contextName || t.Name == contextName).ToList();
+            return matches.Count switch
+            {
+                1 => matches[0],
+                0 => throw new MigrationKitException(
+                    $"No DbContext named '{contextName}' was found.",
+                    types.Count == 0 ? "The app has no DbContext." : "Contexts found: " + string.Join(", ", types.Select(t => t.FullName)) + "."),
+                _ => throw new MigrationKitException(
+                    $"More than one DbContext is named '{contextName}': {string.Join(", ", matches.Select(t => t.FullName))}.",
+                    "Pass --context with the full name."),
+            };
+        }
+
+        return types.Count switch
+        {
+            1 => types[0],
+            0 => throw new MigrationKitException(
+                "No DbContext was found in the app.",
+                "Add a class deriving from DbContext to the project, or pass --startup-project with the project that has one."),
+            _ => throw new MigrationKitException(
+                $"More than one DbContext was found: {string.Join(", ", types.Select(t => t.FullName))}.",
+                "Pass --context with one of them, or set \"context\" in migratekit.json."),
+        };
+    }
+
+    private static IEnumerable<Type> ContextTypesOf(Type type)
+    {
+        if (!type.IsAbstract && !type.IsGenericTypeDefinition && typeof(DbContext).IsAssignableFrom(type))
+        {
+            yield return type;
+        }
+
+        foreach (var contract in type.GetInterfaces())
+        {
+            if (contract.IsGenericType && contract.GetGenericTypeDefinition() == typeof(IDesignTimeDbContextFactory<>))
+            {
+                yield return contract.GetGenericArguments()[0];
+            }
+        }
+    }
+}

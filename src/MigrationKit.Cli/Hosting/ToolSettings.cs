@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MigrationKit.Core;
+
+namespace MigrationKit.Cli.Hosting;
+
+/// <summary>The project's <c>migratekit.json</c>, written by <c>init</c>; every setting has a default.</summary>
+internal sealed record ToolSettings
+{
+    public const string FileName = "migratekit.json";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>Folder, relative to the project, where new revisions are written.</summary>
+    public string VersionPath { get; init; } = "Revisions";
+
+    /// <summary>Namespace of new revisions; default the project's root namespace plus the folder.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>The DbContext to use when the app has several.</summary>
+    public string? Context { get; init; }
+
+    public string VersionTable { get; init; } = Runner.Database.VersionTable.DefaultName;
+
+    /// <summary>Hex digits in generated revision ids.</summary>
+    public int RevisionIdLength { get; init; } = 12;
+
+    public static ToolSettings Load(string projectDirectory)
+    {
+        var path = Path.Combine(projectDirectory, FileName);
+        if (!File.Exists(path))
+        {
+            return new ToolSettings();
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ToolSettings>(File.ReadAllText(path), Json) ?? new ToolSettings();
+        }
+        catch (JsonException e)
+        {
+            throw new MigrationKitException($"Cannot read {path}: {e.Message}", "Fix the JSON, or delete the file and run `init`.");
+        }
+    }
+
+    public void Save(string projectDirectory)
+        => File.WriteAllText(Path.Combine(projectDirectory, FileName), JsonSerializer.Serialize(this, Json) + Environment.NewLine);
+
+    public string NamespaceFor(string rootNamespace, string versionPath)
+        => Namespace ?? string.Join('.', new[] { rootNamespace }
+            .Concat(versionPath.Split('/', '\\').Where(p => p.Length > 0 && p != "."))
+            .Where(p => p.Length > 0));
+}

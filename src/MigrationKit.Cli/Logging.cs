@@ -1,0 +1,36 @@
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace MigrationKit.Cli;
+
+/// <summary>
+/// Log events go to standard error, so standard output carries only results (`current`,
+/// `--sql` scripts, JSON) and can be piped. --verbose adds the SQL.
+/// </summary>
+internal static class Logging
+{
+    public static void Configure(bool verbose)
+    {
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Information)
+            .Enrich.With(new LevelPrefix())
+            .WriteTo.Console(
+                outputTemplate: "{LevelPrefix}{Message:lj}{NewLine}",
+                standardErrorFromLevel: LogEventLevel.Verbose,
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+            .CreateLogger();
+    }
+
+    /// <summary>Plain lines for progress, a visible prefix for what needs attention.</summary>
+    private sealed class LevelPrefix : ILogEventEnricher
+    {
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
+            => logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty("LevelPrefix", logEvent.Level switch
+            {
+                LogEventLevel.Warning => "WARNING: ",
+                LogEventLevel.Error or LogEventLevel.Fatal => "ERROR: ",
+                _ => "",
+            }));
+    }
+}

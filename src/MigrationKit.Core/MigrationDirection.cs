@@ -1,0 +1,7 @@
+namespace MigrationKit.Core;
+
+public enum MigrationDirection
+{
+    Upgrade,
+    Downgrade,
+}

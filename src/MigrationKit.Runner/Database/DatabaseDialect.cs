@@ -1,0 +1,49 @@
+using System.Data.Common;
+
+namespace MigrationKit.Runner.Database;
+
+/// <summary>
+/// The few things EF Core's provider services do not give us: how to ask whether a table exists
+/// and how to hold a migration lock. Everything else (DDL, quoting) comes from the provider itself.
+/// </summary>
+internal abstract class DatabaseDialect
+{
+    public const string PostgreSqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
+    public const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
+
+    /// <summary>Whether DDL can be rolled back, so that one transaction per revision makes it all-or-nothing.</summary>
+    public abstract bool HasTransactionalDdl { get; }
+
+    public static DatabaseDialect For(string? providerName) => providerName switch
+    {
+        PostgreSqlProvider => new PostgreSqlDialect(),
+        SqliteProvider => new SqliteDialect(),
+        _ => new GenericDialect(),
+    };
+
+    /// <summary>Whether the table exists, without creating anything and without failing a transaction.</summary>
+    public abstract Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken);
+
+    /// <summary>Waits until no other process migrates this database, and holds that until disposed.</summary>
+    public abstract Task<IAsyncDisposable> AcquireLockAsync(DbConnection connection, string versionTable, CancellationToken cancellationToken);
+
+    protected static async Task<object?> ScalarAsync(DbConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    protected sealed class Release(Func<ValueTask> release) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => release();
+    }
+}

@@ -1,0 +1,42 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace MigrationKit.Runner.Database;
+
+internal sealed class PostgreSqlDialect : DatabaseDialect
+{
+    public override bool HasTransactionalDdl => true;
+
+    public override async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken)
+        => await ScalarAsync(connection, "SELECT to_regclass(@name) IS NOT NULL", cancellationToken, ("name", QuoteForRegclass(table))) is true;
+
+    /// <summary>
+    /// A session-level advisory lock: the server frees it when the connection ends, so a process
+    /// killed with -9 never leaves a lock behind (EF Core's lock row can be abandoned).
+    /// </summary>
+    public override async Task<IAsyncDisposable> AcquireLockAsync(DbConnection connection, string versionTable, CancellationToken cancellationToken)
+    {
+        var key = LockKey(connection.Database, versionTable);
+        await ScalarAsync(connection, "SELECT pg_advisory_lock(@key)", cancellationToken, ("key", key));
+        return new Release(async () =>
+        {
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await ScalarAsync(connection, "SELECT pg_advisory_unlock(@key)", CancellationToken.None, ("key", key));
+            }
+        });
+    }
+
+    /// <summary>
+    /// Derived from the database and version table so that two apps sharing a server (or two
+    /// version tables in one database) do not wait for each other, and stable across processes.
+    /// </summary>
+    internal static long LockKey(string database, string versionTable)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("migratekit:" + database + ":" + versionTable));
+        return BitConverter.ToInt64(hash, 0);
+    }
+
+    private static string QuoteForRegclass(string table) => "\"" + table.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

@@ -1,0 +1,61 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace MigrationKit.Runner.Database;
+
+/// <summary>
+/// The SQL of the version table: one row per current head, as Alembic keeps it. DDL comes from
+/// the provider's own migrations SQL generator, literals from its type mapping, so every
+/// provider gets its own dialect without code here.
+/// </summary>
+internal sealed class VersionTable(
+    string name,
+    IMigrationsSqlGenerator sqlGenerator,
+    ISqlGenerationHelper sqlHelper,
+    IRelationalTypeMappingSource typeMappings)
+{
+    public const string DefaultName = "migratekit_version";
+    public const string Column = "version_num";
+
+    // Alembic's VARCHAR(32) breaks deployments with longer ids; 255 leaves room for any id scheme.
+    private const int IdLength = 255;
+
+    public string Name { get; } = name;
+
+    public IReadOnlyList<MigrationCommand> CreateCommands()
+    {
+        var create = new CreateTableOperation
+        {
+            Name = Name,
+            Columns =
+            {
+                new AddColumnOperation
+                {
+                    Name = Column,
+                    Table = Name,
+                    ClrType = typeof(string),
+                    MaxLength = IdLength,
+                    IsNullable = false,
+                    ColumnType = typeMappings.FindMapping(typeof(string), null, false, false, IdLength, null, false, null, null)?.StoreType,
+                },
+            },
+            PrimaryKey = new AddPrimaryKeyOperation { Name = Name + "_pkc", Table = Name, Columns = [Column] },
+        };
+        return sqlGenerator.Generate([create]);
+    }
+
+    public string SelectSql => $"SELECT {sqlHelper.DelimitIdentifier(Column)} FROM {sqlHelper.DelimitIdentifier(Name)}";
+
+    public string InsertSql(string id)
+        => $"INSERT INTO {sqlHelper.DelimitIdentifier(Name)} ({sqlHelper.DelimitIdentifier(Column)}) VALUES ({Literal(id)})"
+           + sqlHelper.StatementTerminator;
+
+    public string DeleteSql(string id)
+        => $"DELETE FROM {sqlHelper.DelimitIdentifier(Name)} WHERE {sqlHelper.DelimitIdentifier(Column)} = {Literal(id)}"
+           + sqlHelper.StatementTerminator;
+
+    public string DeleteAllSql => $"DELETE FROM {sqlHelper.DelimitIdentifier(Name)}" + sqlHelper.StatementTerminator;
+
+    private string Literal(string id) => typeMappings.GetMapping(typeof(string)).GenerateSqlLiteral(id);
+}

@@ -1,0 +1,27 @@
+using System.Reflection;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using MigrationKit.Core;
+
+namespace MigrationKit.Runner;
+
+/// <summary>Lets an app upgrade its own database at start-up, the same way the CLI does.</summary>
+public static class DatabaseFacadeExtensions
+{
+    /// <summary>
+    /// Upgrades the database to <paramref name="target"/> (default <c>head</c>) with the revisions
+    /// compiled into <paramref name="revisionsAssembly"/> (default: the DbContext's assembly),
+    /// under the same lock and transactions as <c>dotnet migratekit upgrade</c>.
+    /// </summary>
+    /// <returns>The steps that ran; empty when the database was up to date.</returns>
+    public static async Task<MigrationPlan> UpgradeAsync(
+        this DatabaseFacade database,
+        string target = "head",
+        RunnerOptions? options = null,
+        Assembly? revisionsAssembly = null,
+        CancellationToken cancellationToken = default)
+    {
+        var context = database.GetService<Microsoft.EntityFrameworkCore.Infrastructure.ICurrentDbContext>().Context;
+        var catalog = RevisionCatalog.FromAssembly(revisionsAssembly ?? context.GetType().Assembly);
+        return await new RevisionRunner(context, catalog, options).UpgradeAsync(target, cancellationToken);
+    }
+}

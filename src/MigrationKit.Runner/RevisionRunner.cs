@@ -1,0 +1,472 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
+using Microsoft.EntityFrameworkCore.Storage;
+using MigrationKit.Core;
+using MigrationKit.Runner.Database;
+using Serilog;
+
+namespace MigrationKit.Runner;
+
+/// <summary>
+/// Applies plans of the revision graph to the database behind a DbContext: one transaction per
+/// revision (or one for the run), the version table changed in the same transaction as the
+/// revision it records, and a lock held for the whole run so two processes never interleave.
+/// </summary>
+public sealed class RevisionRunner
+{
+    private readonly DbContext _context;
+    private readonly RevisionCatalog _catalog;
+    private readonly RunnerOptions _options;
+    private readonly ILogger _log;
+    private readonly DatabaseDialect _dialect;
+    private readonly VersionTable _versionTable;
+    private readonly IRelationalConnection _connection;
+    private readonly IMigrationsSqlGenerator _sqlGenerator;
+    private readonly ISqlGenerationHelper _sqlHelper;
+    private readonly IModelRuntimeInitializer _modelInitializer;
+    private readonly Dictionary<string, IModel?> _targetModels = new(StringComparer.Ordinal);
+
+    public RevisionRunner(DbContext context, RevisionCatalog catalog, RunnerOptions? options = null, ILogger? logger = null)
+    {
+        _context = context;
+        _catalog = catalog;
+        _options = options ?? new RunnerOptions();
+        _log = logger ?? Log.Logger;
+        _dialect = DatabaseDialect.For(context.Database.ProviderName);
+        _connection = context.GetService<IRelationalConnection>();
+        _sqlGenerator = context.GetService<IMigrationsSqlGenerator>();
+        _sqlHelper = context.GetService<ISqlGenerationHelper>();
+        _modelInitializer = context.GetService<IModelRuntimeInitializer>();
+        _versionTable = new VersionTable(
+            _options.VersionTable, _sqlGenerator, _sqlHelper, context.GetService<IRelationalTypeMappingSource>());
+    }
+
+    public RevisionGraph Graph => _catalog.Graph;
+
+    /// <summary>The version table's rows; empty when the table does not exist (it is not created).</summary>
+    public async Task<IReadOnlyList<string>> GetCurrentHeadsAsync(CancellationToken cancellationToken = default)
+    {
+        await OpenAsync(cancellationToken);
+        try
+        {
+            return await ReadHeadsAsync(cancellationToken);
+        }
+        finally
+        {
+            await _connection.CloseAsync();
+        }
+    }
+
+    public Task<MigrationPlan> UpgradeAsync(string target = "head", CancellationToken cancellationToken = default)
+        => RunAsync(heads => Graph.PlanUpgrade(heads, target), cancellationToken);
+
+    public Task<MigrationPlan> DowngradeAsync(string target, CancellationToken cancellationToken = default)
+        => RunAsync(heads => Graph.PlanDowngrade(heads, target), cancellationToken);
+
+    /// <summary>Rewrites the version table to the given revisions without running any revision.</summary>
+    public async Task<IReadOnlyList<string>> StampAsync(IReadOnlyList<string> targets, bool purge, CancellationToken cancellationToken = default)
+    {
+        await using var session = await BeginSessionAsync(cancellationToken);
+        var before = purge ? [] : await ReadHeadsAsync(cancellationToken);
+        if (!purge)
+        {
+            Graph.ValidateCurrentHeads(before);
+        }
+
+        var after = Graph.Stamp(before, targets, purge);
+        await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
+        if (purge)
+        {
+            await ExecuteAsync(_versionTable.DeleteAllSql, cancellationToken);
+        }
+
+        await ApplyVersionChangesAsync(before, after, checkRows: !purge, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        _log.Information("Stamped {Heads:l}", after.Count == 0 ? "base" : string.Join(", ", after));
+        return after;
+    }
+
+    /// <summary>
+    /// The SQL that a run would execute, without touching the database (<c>--sql</c>). The start is
+    /// given, not read: <paramref name="fromHeads"/> empty means base, and then the script creates
+    /// the version table too.
+    /// </summary>
+    public string Script(MigrationDirection direction, IReadOnlyCollection<string> fromHeads, string target)
+    {
+        var plan = direction == MigrationDirection.Upgrade
+            ? Graph.PlanUpgrade(fromHeads, target)
+            : Graph.PlanDowngrade(fromHeads, target);
+        var script = new System.Text.StringBuilder();
+        var transactional = _dialect.HasTransactionalDdl;
+        if (fromHeads.Count == 0 && direction == MigrationDirection.Upgrade)
+        {
+            AppendTransaction(script, transactional, _versionTable.CreateCommands().Select(c => c.CommandText));
+        }
+
+        foreach (var step in plan.Steps)
+        {
+            script.Append("-- Running ").AppendLine(step.Describe());
+            var commands = GenerateCommands(step).Commands.Select(c => c.CommandText);
+            var versionSql = VersionChanges(step.HeadsBefore, step.HeadsAfter);
+            AppendTransaction(script, transactional, commands.Concat(versionSql));
+        }
+
+        return script.ToString();
+    }
+
+    private void AppendTransaction(System.Text.StringBuilder script, bool transactional, IEnumerable<string> statements)
+    {
+        if (transactional)
+        {
+            script.AppendLine("BEGIN TRANSACTION" + _sqlHelper.StatementTerminator).AppendLine();
+        }
+
+        foreach (var statement in statements)
+        {
+            script.AppendLine(statement.TrimEnd()).AppendLine();
+        }
+
+        if (transactional)
+        {
+            script.AppendLine("COMMIT" + _sqlHelper.StatementTerminator).AppendLine();
+        }
+    }
+
+    private async Task<MigrationPlan> RunAsync(Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
+    {
+        await using var session = await BeginSessionAsync(cancellationToken);
+        // Read and plan only once the lock is held: a second process that waited finds the work done.
+        var heads = await ReadHeadsAsync(cancellationToken);
+        Graph.ValidateCurrentHeads(heads);
+        var plan = planner(heads);
+
+        IDbContextTransaction? runTransaction = _options.SingleTransaction
+            ? await _connection.BeginTransactionAsync(cancellationToken)
+            : null;
+        try
+        {
+            foreach (var step in plan.Steps)
+            {
+                await ApplyStepAsync(step, runTransaction is not null, cancellationToken);
+            }
+
+            if (_connection.CurrentTransaction is { } open)
+            {
+                await open.CommitAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            if (_connection.CurrentTransaction is { } leftOver)
+            {
+                await leftOver.DisposeAsync();
+            }
+        }
+
+        return plan;
+    }
+
+    private async Task ApplyStepAsync(MigrationStep step, bool inRunTransaction, CancellationToken cancellationToken)
+    {
+        _log.Information("Running {Step:l}", step.Describe());
+        var (commands, changesDatabase) = GenerateCommands(step);
+
+        // Commands that cannot run in a transaction (SQLite's PRAGMA foreign_keys around a table
+        // rebuild, CREATE INDEX CONCURRENTLY) go before BEGIN or after COMMIT when they lead or
+        // trail the revision, so the revision and its version row still commit together.
+        var first = 0;
+        while (first < commands.Count && commands[first].TransactionSuppressed)
+        {
+            first++;
+        }
+
+        var last = commands.Count - 1;
+        while (last >= first && commands[last].TransactionSuppressed)
+        {
+            last--;
+        }
+
+        try
+        {
+            for (var i = 0; i < first; i++)
+            {
+                await ExecuteSuppressedAsync(commands[i], cancellationToken);
+            }
+
+            if (!inRunTransaction)
+            {
+                await _connection.BeginTransactionAsync(cancellationToken);
+            }
+
+            for (var i = first; i <= last; i++)
+            {
+                if (commands[i].TransactionSuppressed)
+                {
+                    await ExecuteSuppressedAsync(commands[i], cancellationToken);
+                }
+                else
+                {
+                    await ExecuteCommandAsync(commands[i], cancellationToken);
+                }
+            }
+
+            await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken);
+            if (!inRunTransaction)
+            {
+                await _connection.CurrentTransaction!.CommitAsync(cancellationToken);
+            }
+
+            for (var i = last + 1; i < commands.Count; i++)
+            {
+                await ExecuteSuppressedAsync(commands[i], cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is DbException or NotSupportedException or InvalidOperationException)
+        {
+            if (_connection.CurrentTransaction is { } failed)
+            {
+                await failed.RollbackAsync(CancellationToken.None);
+                await failed.DisposeAsync();
+            }
+
+            var at = inRunTransaction ? "nothing of this run was applied" : "the database is still at " + Describe(step.HeadsBefore);
+            throw new MigrationKitException($"Running {step.Describe()} failed: {OneLine(e.Message)}", $"The revision was rolled back; {at}.", e);
+        }
+
+        if (changesDatabase)
+        {
+            ReloadProviderTypes();
+        }
+    }
+
+    private async Task ExecuteSuppressedAsync(MigrationCommand command, CancellationToken cancellationToken)
+    {
+        if (_connection.CurrentTransaction is { } open)
+        {
+            // Same as EF Core: a statement that refuses transactions ends the one in progress.
+            await open.CommitAsync(cancellationToken);
+            await open.DisposeAsync();
+            await ExecuteCommandAsync(command, cancellationToken);
+            await _connection.BeginTransactionAsync(cancellationToken);
+            return;
+        }
+
+        await ExecuteCommandAsync(command, cancellationToken);
+    }
+
+    private Task ExecuteCommandAsync(MigrationCommand command, CancellationToken cancellationToken)
+        => ExecuteAsync(command.CommandText, cancellationToken);
+
+    /// <summary>The step's SQL, and whether it changes database-level objects (enums, extensions).</summary>
+    private (IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase) GenerateCommands(MigrationStep step)
+    {
+        var revision = _catalog.Create(step.Revision.Id);
+        var provider = _context.Database.ProviderName;
+        IReadOnlyList<MigrationOperation> operations;
+        IModel? model;
+        if (step.Direction == MigrationDirection.Upgrade)
+        {
+            operations = revision.GetUpgradeOperations(provider);
+            model = TargetModel(step.Revision.Id);
+        }
+        else
+        {
+            operations = revision.GetDowngradeOperations(provider);
+            // The SQL generator needs the model after the operations: the parent's.
+            model = step.Revision.Parents.Count > 0 ? TargetModel(step.Revision.Parents[0]) : null;
+        }
+
+        try
+        {
+            return (_sqlGenerator.Generate(operations, model, MigrationsSqlGenerationOptions.Default),
+                operations.Any(o => o is AlterDatabaseOperation));
+        }
+        catch (NotSupportedException e)
+        {
+            throw new MigrationKitException(
+                $"Cannot generate SQL for {step.Describe()}: {OneLine(e.Message)}",
+                model is null
+                    ? "This provider needs the revision's target model for this operation; autogenerate the revision or write the SQL with migrationBuilder.Sql(...)."
+                    : null,
+                e);
+        }
+    }
+
+    private IModel? TargetModel(string id)
+    {
+        if (_targetModels.TryGetValue(id, out var cached))
+        {
+            return cached;
+        }
+
+        var revision = _catalog.Create(id);
+        IModel? model = null;
+        if (revision.HasTargetModel)
+        {
+            var builder = new ModelBuilder();
+            revision.BuildModel(builder);
+            model = _modelInitializer.Initialize(builder.FinalizeModel(), designTime: true);
+        }
+
+        _targetModels[id] = model;
+        return model;
+    }
+
+    private List<string> VersionChanges(IReadOnlyList<string> before, IReadOnlyList<string> after)
+    {
+        var statements = new List<string>();
+        foreach (var id in before.Except(after, StringComparer.Ordinal))
+        {
+            statements.Add(_versionTable.DeleteSql(id));
+        }
+
+        foreach (var id in after.Except(before, StringComparer.Ordinal))
+        {
+            statements.Add(_versionTable.InsertSql(id));
+        }
+
+        return statements;
+    }
+
+    private async Task ApplyVersionChangesAsync(IReadOnlyList<string> before, IReadOnlyList<string> after, bool checkRows, CancellationToken cancellationToken)
+    {
+        foreach (var id in before.Except(after, StringComparer.Ordinal))
+        {
+            var rows = await ExecuteAsync(_versionTable.DeleteSql(id), cancellationToken);
+            if (checkRows && rows != 1)
+            {
+                // Another hand changed the table under us: stop rather than record a lie.
+                throw new MigrationKitException(
+                    $"Version table '{_versionTable.Name}' has {rows} rows for revision {id} where 1 was expected.",
+                    "Check the table with `current`, then fix it with `stamp`.");
+            }
+        }
+
+        foreach (var id in after.Except(before, StringComparer.Ordinal))
+        {
+            await ExecuteAsync(_versionTable.InsertSql(id), cancellationToken);
+        }
+    }
+
+    private async Task<Session> BeginSessionAsync(CancellationToken cancellationToken)
+    {
+        var creator = _context.GetService<IRelationalDatabaseCreator>();
+        if (!await Guard(() => creator.ExistsAsync(cancellationToken)))
+        {
+            _log.Information("Creating database {Database:l}", DescribeConnection());
+            await Guard(async () => { await creator.CreateAsync(cancellationToken); return true; });
+        }
+
+        await OpenAsync(cancellationToken);
+        IAsyncDisposable? held = null;
+        try
+        {
+            held = await _dialect.AcquireLockAsync(_connection.DbConnection, _versionTable.Name, cancellationToken);
+            if (!await _dialect.TableExistsAsync(_connection.DbConnection, _versionTable.Name, cancellationToken))
+            {
+                foreach (var command in _versionTable.CreateCommands())
+                {
+                    await ExecuteCommandAsync(command, cancellationToken);
+                }
+            }
+
+            return new Session(this, held);
+        }
+        catch
+        {
+            if (held is not null)
+            {
+                await held.DisposeAsync();
+            }
+
+            await _connection.CloseAsync();
+            throw;
+        }
+    }
+
+    private async Task OpenAsync(CancellationToken cancellationToken)
+        => await Guard(() => _connection.OpenAsync(cancellationToken));
+
+    /// <summary>Turns a failure to reach the database into one line that names it (never its password).</summary>
+    private async Task<T> Guard<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw new MigrationKitException($"Cannot connect to {DescribeConnection()}: {OneLine(e.Message)}", null, e);
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> ReadHeadsAsync(CancellationToken cancellationToken)
+    {
+        var connection = _connection.DbConnection;
+        if (!await _dialect.TableExistsAsync(connection, _versionTable.Name, cancellationToken))
+        {
+            return [];
+        }
+
+        await using var command = CreateCommand(_versionTable.SelectSql);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var heads = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            heads.Add(reader.GetString(0));
+        }
+
+        heads.Sort(StringComparer.Ordinal);
+        return heads;
+    }
+
+    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        _log.Debug("{Sql:l}", sql.TrimEnd());
+        await using var command = CreateCommand(sql);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private DbCommand CreateCommand(string sql)
+    {
+        var command = _connection.DbConnection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = _connection.CurrentTransaction?.GetDbTransaction();
+        if (_connection.CommandTimeout is { } timeout)
+        {
+            command.CommandTimeout = timeout;
+        }
+
+        return command;
+    }
+
+    /// <summary>Npgsql caches the server's types; enums and extensions created by a revision need a reload.</summary>
+    private void ReloadProviderTypes()
+        => _connection.DbConnection.GetType().GetMethod("ReloadTypes", Type.EmptyTypes)?.Invoke(_connection.DbConnection, null);
+
+    internal string DescribeConnection()
+    {
+        var connection = _connection.DbConnection;
+        var database = connection.Database;
+        var source = connection.DataSource;
+        return string.IsNullOrEmpty(database) || database == "main" ? $"'{source}'" : $"database '{database}' on '{source}'";
+    }
+
+    private static string Describe(IReadOnlyList<string> heads) => heads.Count == 0 ? "base" : string.Join(", ", heads);
+
+    internal static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+
+    private sealed class Session(RevisionRunner runner, IAsyncDisposable heldLock) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await heldLock.DisposeAsync();
+            await runner._connection.CloseAsync();
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using MigrationKit.Runner.Database;
+
+namespace MigrationKit.Runner;
+
+/// <summary>How a run applies its revisions.</summary>
+public sealed class RunnerOptions
+{
+    /// <summary>The table that records the current heads. Default <c>migratekit_version</c>.</summary>
+    public string VersionTable { get; init; } = Database.VersionTable.DefaultName;
+
+    /// <summary>
+    /// One transaction for the whole run instead of one per revision: all or nothing, at the
+    /// price of holding locks on every table touched until the end.
+    /// </summary>
+    public bool SingleTransaction { get; init; }
+}

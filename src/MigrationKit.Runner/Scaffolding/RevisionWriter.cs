@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text;
+using MigrationKit.Core;
+
+namespace MigrationKit.Runner.Scaffolding;
+
+/// <summary>
+/// Writes a revision as a C# file a reviewer can read and edit: <c>{id}_{slug}.cs</c> holding one
+/// class with its [Revision] attribute and Upgrade/Downgrade bodies.
+/// </summary>
+public static class RevisionWriter
+{
+    /// <summary>Writes the file and returns its path.</summary>
+    public static string Write(string directory, string @namespace, RevisionInfo revision, string? upgradeBody = null, string? downgradeBody = null)
+    {
+        Directory.CreateDirectory(directory);
+        var slug = Slug(revision.Message);
+        var path = Path.Combine(directory, slug.Length == 0 ? revision.Id + ".cs" : $"{revision.Id}_{slug}.cs");
+        if (File.Exists(path))
+        {
+            throw new MigrationKitException($"File '{path}' already exists.");
+        }
+
+        File.WriteAllText(path, Render(@namespace, revision, upgradeBody, downgradeBody));
+        return path;
+    }
+
+    public static string Render(string @namespace, RevisionInfo revision, string? upgradeBody = null, string? downgradeBody = null)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("using Microsoft.EntityFrameworkCore.Migrations;")
+            .AppendLine("using MigrationKit;")
+            .AppendLine()
+            .Append("namespace ").Append(@namespace).AppendLine(";")
+            .AppendLine()
+            .AppendLine("/// <summary>")
+            .Append("/// ").AppendLine(System.Security.SecurityElement.Escape(revision.Message))
+            .AppendLine("/// </summary>")
+            .Append("[Revision(").Append(Literal(revision.Id));
+        AppendList(text, "Parents", revision.Parents);
+        text.Append(",\n    Message = ").Append(Literal(revision.Message));
+        if (revision.Created is { } created)
+        {
+            text.Append(",\n    Created = ").Append(Literal(created.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture)));
+        }
+
+        AppendList(text, "BranchLabels", revision.BranchLabels);
+        AppendList(text, "DependsOn", revision.DependsOn);
+        text.AppendLine(")]")
+            .Append("public sealed class ").Append(ClassName(revision)).AppendLine(" : Revision")
+            .AppendLine("{")
+            .AppendLine("    protected override void Upgrade(MigrationBuilder migrationBuilder)")
+            .AppendLine("    {");
+        AppendBody(text, upgradeBody);
+        text.AppendLine("    }")
+            .AppendLine()
+            .AppendLine("    protected override void Downgrade(MigrationBuilder migrationBuilder)")
+            .AppendLine("    {");
+        AppendBody(text, downgradeBody);
+        text.AppendLine("    }")
+            .AppendLine("}");
+        return text.ToString();
+    }
+
+    /// <summary>A class name from the message, suffixed with the id so two revisions never clash.</summary>
+    public static string ClassName(RevisionInfo revision)
+    {
+        var name = new StringBuilder();
+        foreach (var word in Words(revision.Message))
+        {
+            name.Append(char.ToUpperInvariant(word[0])).Append(word.AsSpan(1));
+        }
+
+        if (name.Length == 0 || !char.IsLetter(name[0]))
+        {
+            name.Insert(0, "Revision");
+        }
+
+        return name.Append('_').Append(Identifier(revision.Id)).ToString();
+    }
+
+    private static string Slug(string message)
+    {
+        var slug = string.Join('_', Words(message).Select(w => w.ToLowerInvariant()));
+        return slug.Length > 40 ? slug[..40].TrimEnd('_') : slug;
+    }
+
+    private static IEnumerable<string> Words(string message)
+        => System.Text.RegularExpressions.Regex.Matches(message, "[A-Za-z0-9]+").Select(m => m.Value);
+
+    private static string Identifier(string id) => new(id.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
+
+    private static void AppendBody(StringBuilder text, string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return;
+        }
+
+        foreach (var line in body.TrimEnd().Split('\n'))
+        {
+            text.Append(line.Length == 0 ? "" : "        ").AppendLine(line.TrimEnd('\r'));
+        }
+    }
+
+    private static void AppendList(StringBuilder text, string name, IReadOnlyList<string> values)
+    {
+        if (values.Count > 0)
+        {
+            text.Append(",\n    ").Append(name).Append(" = [").Append(string.Join(", ", values.Select(Literal))).Append(']');
+        }
+    }
+
+    private static string Literal(string value)
+        => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal) + "\"";
+}
