@@ -137,7 +137,7 @@ public sealed partial class RevisionGraph
     public RevisionInfo Resolve(string idPrefixOrLabel)
     {
         ArgumentNullException.ThrowIfNull(idPrefixOrLabel);
-        return _revisions[Identify(idPrefixOrLabel, branch: null)];
+        return _revisions[Identify(idPrefixOrLabel, branchName: null, branch: null)];
     }
 
     /// <summary>
