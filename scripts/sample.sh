@@ -32,7 +32,7 @@ step downgrade -1
 step current
 step downgrade base
 step current
-step upgrade verification@head
+step upgrade a45e
 step current
 step upgrade head
 step current

@@ -19,10 +19,11 @@ internal static class CliApplication
     public static int Run(string[] arguments)
     {
         var verbose = GlobalOptions.VerboseRequested(arguments);
+        var parsed = RelativeArguments.Escape(arguments);
         Logging.Configure(verbose);
         try
         {
-            return Build(arguments).Execute(arguments);
+            return Build(arguments).Execute(parsed);
         }
         catch (CommandParsingException e)
         {

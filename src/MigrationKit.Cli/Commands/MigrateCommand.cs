@@ -28,7 +28,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
-        var target = _revision.Value!;
+        var target = RelativeArguments.Unescape(_revision.Value!);
         var range = target.Split(':');
         if (_sql.HasValue())
         {

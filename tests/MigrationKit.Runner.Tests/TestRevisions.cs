@@ -1,0 +1,158 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace MigrationKit.Runner.Tests;
+
+// Small graphs the runner tests apply to real databases. Each chain is a set of nested classes
+// handed to RevisionCatalog.FromTypes, so one test assembly can hold many graphs.
+
+/// <summary>Five linear revisions: tables, a foreign key, a column, an index, data.</summary>
+public static class Linear
+{
+    public static readonly Type[] All = [typeof(R1), typeof(R2), typeof(R3), typeof(R4), typeof(R5)];
+
+    [Revision("aa0000000001", Message = "create accounts")]
+    public sealed class R1 : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable(
+            "accounts",
+            t => new { Id = t.Column<int>(nullable: false), Name = t.Column<string>(nullable: false) },
+            constraints: t => t.PrimaryKey("PK_accounts", x => x.Id));
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("accounts");
+    }
+
+    [Revision("aa0000000002", Parents = ["aa0000000001"], Message = "create payments")]
+    public sealed class R2 : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable(
+            "payments",
+            t => new { Id = t.Column<int>(nullable: false), AccountId = t.Column<int>(nullable: false) },
+            constraints: t =>
+            {
+                t.PrimaryKey("PK_payments", x => x.Id);
+                t.ForeignKey("FK_payments_accounts", x => x.AccountId, "accounts", "Id");
+            });
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("payments");
+    }
+
+    [Revision("aa0000000003", Parents = ["aa0000000002"], Message = "add amount")]
+    public sealed class R3 : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.AddColumn<decimal>("Amount", "payments", nullable: true);
+
+        protected override void Downgrade(MigrationBuilder b) => b.Sql("ALTER TABLE payments DROP COLUMN \"Amount\"");
+    }
+
+    [Revision("aa0000000004", Parents = ["aa0000000003"], Message = "index account")]
+    public sealed class R4 : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateIndex("IX_payments_AccountId", "payments", "AccountId");
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropIndex("IX_payments_AccountId", "payments");
+    }
+
+    [Revision("aa0000000005", Parents = ["aa0000000004"], Message = "seed account")]
+    public sealed class R5 : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.Sql("INSERT INTO accounts (\"Id\", \"Name\") VALUES (1, 'first')");
+
+        protected override void Downgrade(MigrationBuilder b) => b.Sql("DELETE FROM accounts WHERE \"Id\" = 1");
+    }
+}
+
+/// <summary>Linear R1, R2, then a revision whose SQL fails half-way, then two more.</summary>
+public static class FailingInTheMiddle
+{
+    public static readonly Type[] All = [typeof(Linear.R1), typeof(Linear.R2), typeof(Broken), typeof(After1), typeof(After2)];
+
+    [Revision("bb0000000003", Parents = ["aa0000000002"], Message = "broken")]
+    public sealed class Broken : Revision
+    {
+        // The first statement succeeds and must be rolled back with the second.
+        protected override void Upgrade(MigrationBuilder b)
+        {
+            b.CreateTable("half_done", t => new { Id = t.Column<int>(nullable: false) });
+            b.Sql("INSERT INTO no_such_table VALUES (1)");
+        }
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("half_done");
+    }
+
+    [Revision("bb0000000004", Parents = ["bb0000000003"], Message = "after one")]
+    public sealed class After1 : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable("after_one", t => new { Id = t.Column<int>(nullable: false) });
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("after_one");
+    }
+
+    [Revision("bb0000000005", Parents = ["bb0000000004"], Message = "after two")]
+    public sealed class After2 : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable("after_two", t => new { Id = t.Column<int>(nullable: false) });
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("after_two");
+    }
+}
+
+/// <summary>Two branches from one base, joined by a merge.</summary>
+public static class Merged
+{
+    public static readonly Type[] All = [typeof(Base), typeof(Left), typeof(Right), typeof(Merge)];
+
+    [Revision("cc0000000001", Message = "base")]
+    public sealed class Base : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable("base_table", t => new { Id = t.Column<int>(nullable: false) });
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("base_table");
+    }
+
+    [Revision("cc0000000002", Parents = ["cc0000000001"], Message = "left", BranchLabels = ["left"])]
+    public sealed class Left : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable("left_table", t => new { Id = t.Column<int>(nullable: false) });
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("left_table");
+    }
+
+    [Revision("cc0000000003", Parents = ["cc0000000001"], Message = "right")]
+    public sealed class Right : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable("right_table", t => new { Id = t.Column<int>(nullable: false) });
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("right_table");
+    }
+
+    [Revision("cc0000000004", Parents = ["cc0000000002", "cc0000000003"], Message = "merge")]
+    public sealed class Merge : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b)
+        {
+        }
+
+        protected override void Downgrade(MigrationBuilder b)
+        {
+        }
+    }
+}
+
+/// <summary>One slow revision that records each time it runs, for the concurrency test.</summary>
+public static class Counted
+{
+    public static readonly Type[] All = [typeof(Slow)];
+
+    [Revision("dd0000000001", Message = "slow and counted")]
+    public sealed class Slow : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b)
+        {
+            b.CreateTable("runs", t => new { Id = t.Column<int>(nullable: false) });
+            b.Sql(b.ActiveProvider == "Npgsql.EntityFrameworkCore.PostgreSQL" ? "SELECT pg_sleep(0.5)" : "SELECT 1");
+            b.Sql("INSERT INTO runs (\"Id\") VALUES (1)");
+        }
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("runs");
+    }
+}
