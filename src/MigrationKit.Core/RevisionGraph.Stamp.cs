@@ -29,6 +29,12 @@ public sealed partial class RevisionGraph
                 throw new ArgumentException("The targets must not contain null.", nameof(targets));
             }
 
+            // Alembic's stamp cannot take relative targets ("-1" fails to resolve there); neither does this one.
+            if (TargetSpec.Parse(text).Relative is not null)
+            {
+                throw Errors.CannotLocate(text);
+            }
+
             var found = ResolveMany(text, HeadUse.Stamp);
             if (found.Length == 0)
             {
