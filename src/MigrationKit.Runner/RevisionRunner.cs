@@ -128,7 +128,15 @@ public sealed class RevisionRunner
 
         foreach (var statement in statements)
         {
-            script.AppendLine(statement.TrimEnd()).AppendLine();
+            // Raw Sql(...) in a revision often has no terminator; run alone that is fine, in a script it is not.
+            var text = statement.TrimEnd();
+            script.Append(text);
+            if (!text.EndsWith(_sqlHelper.StatementTerminator, StringComparison.Ordinal))
+            {
+                script.Append(_sqlHelper.StatementTerminator);
+            }
+
+            script.AppendLine().AppendLine();
         }
 
         if (transactional)

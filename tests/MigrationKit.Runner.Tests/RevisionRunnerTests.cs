@@ -94,7 +94,8 @@ public sealed class RevisionRunnerTests
     {
         using var db = await TestDatabase.CreateAsync(provider);
 
-        await db.Runner(Merged.All).UpgradeAsync("left@head");
+        // As in Alembic, left@head would be the merge: the label covers every descendant.
+        await db.Runner(Merged.All).UpgradeAsync("cc0000000002");
         Assert.Equal(["cc0000000002"], await db.VersionRowsAsync());
 
         await db.Runner(Merged.All).UpgradeAsync("cc0000000003");
@@ -103,10 +104,15 @@ public sealed class RevisionRunnerTests
         await db.Runner(Merged.All).UpgradeAsync("head");
         Assert.Equal(["cc0000000004"], await db.VersionRowsAsync());
 
-        // Down through the merge the table splits back into the two branch heads.
+        // Down through the merge the table splits back into the two branch heads; only
+        // descendants of the target are reverted, so the other branch stays.
         await db.Runner(Merged.All).DowngradeAsync("cc0000000002");
-        Assert.Equal(["cc0000000002"], await db.VersionRowsAsync());
-        Assert.Equal(["base_table", "left_table"], await db.TablesAsync());
+        Assert.Equal(["cc0000000002", "cc0000000003"], await db.VersionRowsAsync());
+        Assert.Equal(["base_table", "left_table", "right_table"], await db.TablesAsync());
+
+        await db.Runner(Merged.All).DowngradeAsync("cc0000000001");
+        Assert.Equal(["cc0000000001"], await db.VersionRowsAsync());
+        Assert.Equal(["base_table"], await db.TablesAsync());
     }
 
     [Theory]
