@@ -35,6 +35,7 @@ public sealed partial class RevisionGraph
     {
         ArgumentNullException.ThrowIfNull(revisions);
         var parents = new List<int>();
+        var seen = new HashSet<int>();
         foreach (var text in revisions)
         {
             if (text is null)
@@ -47,7 +48,7 @@ public sealed partial class RevisionGraph
             var found = text == "heads" ? _heads : ResolveMany(text, HeadUse.Target);
             foreach (var position in found)
             {
-                if (parents.Contains(position))
+                if (!seen.Add(position))
                 {
                     throw new MigrationKitException($"Duplicate head revisions specified ({_revisions[position].Id})");
                 }

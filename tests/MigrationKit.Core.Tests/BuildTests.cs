@@ -154,6 +154,7 @@ public class BuildTests
     [Fact]
     public void A_dependency_may_name_a_branch_label()
     {
+        // Checked against Alembic 1.8.1.
         var graph = Graph(Rev("a", [], labels: ["core"]), Rev("x", [], dependsOn: ["core"]));
 
         var plan = graph.PlanUpgrade(None, "x");
