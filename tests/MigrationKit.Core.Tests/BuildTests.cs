@@ -278,6 +278,25 @@ public class BuildTests
         Assert.Equal("a b", Ids(graph.PlanUpgrade(None, "head")));
     }
 
+    public static TheoryData<RevisionInfo[]> BadGraphs => new()
+    {
+        new[] { new RevisionInfo("a", source: "A"), new RevisionInfo("a", source: "B") },
+        new[] { new RevisionInfo("b", ["a"]) },
+        new[] { new RevisionInfo("a", ["b"]), new RevisionInfo("b", ["a"]) },
+        new[] { new RevisionInfo("a", dependsOn: ["b"]), new RevisionInfo("b", dependsOn: ["a"]) },
+        new[] { new RevisionInfo("a", branchLabels: ["x"]), new RevisionInfo("b", branchLabels: ["x"]) },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadGraphs))]
+    public void Every_validation_error_is_one_line(RevisionInfo[] revisions)
+    {
+        var error = Fails(() => RevisionGraph.Build(revisions));
+
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.NotEmpty(error.Message);
+    }
+
     [Fact]
     public void Get_finds_an_exact_id_and_nothing_else()
     {

@@ -133,6 +133,12 @@ public class UpgradeTests
     }
 
     [Fact]
+    public void Upgrade_branch_at_base_is_an_empty_plan()
+    {
+        Assert.Empty(Labelled().PlanUpgrade(Rows("b1"), "billing@base").Steps);
+    }
+
+    [Fact]
     public void Upgrade_a_second_root_adds_a_row_and_keeps_the_others()
     {
         // Checked against Alembic 1.8.1.
