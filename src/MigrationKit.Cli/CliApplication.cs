@@ -122,7 +122,13 @@ internal static class CliApplication
 
     private static int Fail(string message, string? hint, int exitCode)
     {
-        var line = hint is null ? message : $"{message.TrimEnd()} {hint}";
+        message = message.TrimEnd();
+        if (hint is not null && !message.EndsWith('.') && !message.EndsWith('!') && !message.EndsWith('?'))
+        {
+            message += ".";
+        }
+
+        var line = hint is null ? message : $"{message} {hint}";
         Console.Error.WriteLine("ERROR: " + Secrets.Redact(line.ReplaceLineEndings(" ")));
         return exitCode;
     }

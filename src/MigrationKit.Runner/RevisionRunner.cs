@@ -366,7 +366,7 @@ public sealed class RevisionRunner
         var creator = _context.GetService<IRelationalDatabaseCreator>();
         if (!await Guard(() => creator.ExistsAsync(cancellationToken)))
         {
-            _log.Information("Creating database {Database:l}", DescribeConnection());
+            _log.Information("Creating {Database:l}", DescribeConnection());
             await Guard(async () => { await creator.CreateAsync(cancellationToken); return true; });
         }
 

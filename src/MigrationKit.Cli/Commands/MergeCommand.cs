@@ -29,8 +29,7 @@ internal sealed class MergeCommand : CliCommand
         var graph = app.Catalog.Graph;
         var parents = graph.ParentsForMerge(_revisions.Values.Where(v => v is not null).Cast<string>().ToList());
         var labels = _branchLabel.Values.Where(v => v is not null).Cast<string>().ToList();
-        // Label checks are the same as for a new revision on top of the first parent.
-        graph.ParentsForNewRevision(parents[0], splice: true, labels);
+        graph.ValidateNewBranchLabels(labels);
         var revision = new RevisionInfo(
             RevisionCommand.NewId(app, _revId.Value()),
             parents,

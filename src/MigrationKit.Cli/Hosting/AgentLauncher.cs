@@ -13,15 +13,11 @@ internal static class AgentLauncher
     {
         var projectFile = ProjectInfo.FindProjectFile(options.Project);
         var startupFile = options.StartupProject is null ? projectFile : ProjectInfo.FindProjectFile(options.StartupProject);
-        if (!options.NoBuild)
-        {
-            await ProjectBuilder.BuildAsync(startupFile, options.Configuration, options.Framework, cancellationToken);
-        }
-
-        var startup = await ProjectInfo.ReadAsync(startupFile, options.Configuration, options.Framework, cancellationToken);
+        // Building the startup project builds the revisions project it references.
+        var startup = await ProjectInfo.ReadAsync(startupFile, options.Configuration, options.Framework, build: !options.NoBuild, cancellationToken);
         var project = startupFile == projectFile
             ? startup
-            : await ProjectInfo.ReadAsync(projectFile, options.Configuration, options.Framework, cancellationToken);
+            : await ProjectInfo.ReadAsync(projectFile, options.Configuration, options.Framework, build: false, cancellationToken);
         foreach (var assembly in new[] { startup.TargetPath, project.TargetPath }.Distinct())
         {
             if (!File.Exists(assembly))

@@ -24,7 +24,9 @@ internal static class ContextFactory
         try
         {
             var handler = new OperationReportHandler(
-                error => Log.Error("{Message:l}", error),
+                // EF reports failures it is about to throw (a refused connection, say); the
+                // exception reaches the user as one line, so the report is detail for --verbose.
+                error => Log.Debug("{Message:l}", error),
                 warning => Log.Warning("{Message:l}", warning),
                 information => Log.Debug("{Message:l}", information),
                 verbose => Log.Verbose("{Message:l}", verbose));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MigrationKit.Core;
+using Serilog;
 
 namespace MigrationKit.Cli.Hosting;
 
@@ -42,9 +43,33 @@ internal sealed record ProjectInfo(
         };
     }
 
-    public static async Task<ProjectInfo> ReadAsync(string projectFile, string? configuration, string? framework, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks MSBuild for the project's outputs, building it first when <paramref name="build"/> is
+    /// set: one MSBuild process for both, since starting MSBuild costs about a second. Without a
+    /// build, the answer of the last run is reused while the project files are unchanged.
+    /// </summary>
+    public static async Task<ProjectInfo> ReadAsync(string projectFile, string? configuration, string? framework, bool build, CancellationToken cancellationToken)
+    {
+        var cache = CacheFile(projectFile, configuration, framework);
+        var stamp = InputsStamp(projectFile);
+        if (!build && TryReadCache(cache, stamp) is { } cached)
+        {
+            return cached;
+        }
+
+        var info = await QueryAsync(projectFile, configuration, framework, build, cancellationToken);
+        WriteCache(cache, stamp, info);
+        return info;
+    }
+
+    private static async Task<ProjectInfo> QueryAsync(string projectFile, string? configuration, string? framework, bool build, CancellationToken cancellationToken)
     {
         var arguments = new List<string> { "msbuild", projectFile, "-nologo" };
+        if (build)
+        {
+            arguments.AddRange(["-restore", "-target:Build", "-verbosity:quiet"]);
+        }
+
         arguments.AddRange(Properties.Select(p => "-getProperty:" + p));
         if (configuration is not null)
         {
@@ -56,12 +81,18 @@ internal sealed record ProjectInfo(
             arguments.Add("-property:TargetFramework=" + framework);
         }
 
+        Log.Debug("{Action} {Project}", build ? "Building" : "Reading", projectFile);
         var (exitCode, output) = await ProcessRunner.CaptureAsync(Path.GetDirectoryName(projectFile)!, arguments, cancellationToken);
         if (exitCode != 0)
         {
-            throw new MigrationKitException(
-                $"Cannot read project '{projectFile}': {FirstError(output)}",
-                "Check that `dotnet build` works for it.");
+            Log.Debug("{BuildOutput:l}", output);
+            throw build
+                ? new MigrationKitException(
+                    $"Build failed: {FirstError(output)}",
+                    $"Fix the build (`dotnet build {Path.GetFileName(projectFile)}` shows every error), or pass --no-build.")
+                : new MigrationKitException(
+                    $"Cannot read project '{projectFile}': {FirstError(output)}",
+                    "Check that `dotnet build` works for it.");
         }
 
         var properties = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]).RootElement.GetProperty("Properties");
@@ -84,6 +115,65 @@ internal sealed record ProjectInfo(
             Get("RootNamespace"),
             Get("NuGetPackageFolders").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
+
+    private static string CacheFile(string projectFile, string? configuration, string? framework)
+        => Path.Combine(Path.GetDirectoryName(projectFile)!, "obj",
+            $"{Path.GetFileName(projectFile)}.migratekit.{configuration ?? "default"}.{framework ?? "default"}.json");
+
+    /// <summary>What the MSBuild answer depends on: the project file and the Directory.Build files above it.</summary>
+    private static string InputsStamp(string projectFile)
+    {
+        var stamp = new System.Text.StringBuilder(projectFile).Append('|').Append(File.GetLastWriteTimeUtc(projectFile).Ticks);
+        for (var folder = Path.GetDirectoryName(projectFile); folder is not null; folder = Path.GetDirectoryName(folder))
+        {
+            foreach (var name in (string[])["Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props"])
+            {
+                var path = Path.Combine(folder, name);
+                if (File.Exists(path))
+                {
+                    stamp.Append('|').Append(path).Append('|').Append(File.GetLastWriteTimeUtc(path).Ticks);
+                }
+            }
+        }
+
+        return stamp.ToString();
+    }
+
+    private static ProjectInfo? TryReadCache(string cache, string stamp)
+    {
+        try
+        {
+            if (File.Exists(cache)
+                && JsonSerializer.Deserialize<CacheEntry>(File.ReadAllText(cache)) is { } entry
+                && entry.Stamp == stamp
+                && File.Exists(entry.Info.TargetPath))
+            {
+                return entry.Info;
+            }
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            Log.Debug("Ignoring project cache {Cache}: {Error}", cache, e.Message);
+        }
+
+        return null;
+    }
+
+    private static void WriteCache(string cache, string stamp, ProjectInfo info)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
+            File.WriteAllText(cache, JsonSerializer.Serialize(new CacheEntry(stamp, info)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The cache only saves time; a read-only obj/ folder costs a second per command.
+            Log.Debug("Cannot write project cache {Cache}: {Error}", cache, e.Message);
+        }
+    }
+
+    private sealed record CacheEntry(string Stamp, ProjectInfo Info);
 
     internal static string FirstError(string output)
     {
