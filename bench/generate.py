@@ -1,0 +1,379 @@
+"""Writes the projects the benchmark runs: the same revision graphs for Alembic, for EF Core's own
+migrations and for MigrationKit.
+
+    /usr/bin/python3 bench/generate.py OUT_DIR REPO_ROOT
+
+OUT_DIR receives:
+    alembic-200/      alembic.ini, env.py, 200 revisions creating t001..t200
+    efcore-200/       console app: 200 EF Core [Migration] classes, Program runs Database.Migrate()
+    migratekit-200/   class library: 200 MigrationKit revisions
+    alembic-10k/      10,000 empty revisions (linear, with a branch and a merge every 1,000)
+    migratekit-10k/   the same 10,000 as MigrationKit revisions
+
+The three 200-revision projects make the same schema: each table has an identity primary key, three
+data columns and `prev_id`, a foreign key to the previous table, with an index on it.
+"""
+
+import os
+import sys
+
+NPGSQL_EF_VERSION = "10.0.3"
+EF_CORE_VERSION = "10.0.15"
+
+
+def rev_id(n):
+    return f"{n:012d}"
+
+
+def linear_graph(count):
+    """[(number, [parent numbers])] for a straight line 1 <- 2 <- ... <- count."""
+    return [(n, [n - 1] if n > 1 else []) for n in range(1, count + 1)]
+
+
+def branched_graph(count):
+    """A line with a branch and a merge in every thousand: n-1 and n both build on n-2 when
+    n % 1000 == 2, and n+1 merges them. Still one head, `count` revisions in all."""
+    graph = []
+    for n in range(1, count + 1):
+        if n == 1:
+            parents = []
+        elif n % 1000 == 2 and n > 2:
+            parents = [n - 2]
+        elif n % 1000 == 3 and n > 3:
+            parents = [n - 2, n - 1]
+        else:
+            parents = [n - 1]
+        graph.append((n, parents))
+    return graph
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def table(n):
+    return f"t{n:03d}"
+
+
+# --- Alembic -----------------------------------------------------------------------------------
+
+ALEMBIC_INI = """[alembic]
+script_location = %(here)s
+# The URL comes from $BENCH_SQLALCHEMY_URL (see env.py), so no password is written here.
+
+[loggers]
+keys = root,sqlalchemy,alembic
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARN
+handlers = console
+qualname =
+
+[logger_sqlalchemy]
+level = WARN
+handlers =
+qualname = sqlalchemy.engine
+
+[logger_alembic]
+level = INFO
+handlers =
+qualname = alembic
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %(levelname)-5.5s [%(name)s] %(message)s
+"""
+
+# Online mode of Alembic's "generic" template, with the URL taken from the environment.
+ALEMBIC_ENV = """import os
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name)
+config.set_main_option("sqlalchemy.url", os.environ["BENCH_SQLALCHEMY_URL"])
+
+
+def run_migrations_online():
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool)
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=None)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations_online()
+"""
+
+ALEMBIC_MAKO = '''"""${message}"""
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}
+'''
+
+
+def alembic_down_revision(parents):
+    if not parents:
+        return "None"
+    if len(parents) == 1:
+        return repr(rev_id(parents[0]))
+    return "(" + ", ".join(repr(rev_id(p)) for p in parents) + ")"
+
+
+def alembic_table_revision(n, parents):
+    t = table(n)
+    fk = f", sa.ForeignKey('{table(n - 1)}.id', name='fk_{t}_prev_id')" if n > 1 else ""
+    return f'''"""create {t}"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '{rev_id(n)}'
+down_revision = {alembic_down_revision(parents)}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        '{t}',
+        sa.Column('id', sa.Integer, sa.Identity(), nullable=False),
+        sa.Column('name', sa.String(100), nullable=False),
+        sa.Column('amount', sa.Numeric(12, 2), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('prev_id', sa.Integer{fk}, nullable=True),
+        sa.PrimaryKeyConstraint('id', name='pk_{t}'),
+    )
+    op.create_index('ix_{t}_prev_id', '{t}', ['prev_id'])
+
+
+def downgrade():
+    op.drop_table('{t}')
+'''
+
+
+def alembic_empty_revision(n, parents):
+    return f'''"""step {n}"""
+revision = '{rev_id(n)}'
+down_revision = {alembic_down_revision(parents)}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
+'''
+
+
+def alembic_project(out, graph, body):
+    write(os.path.join(out, "alembic.ini"), ALEMBIC_INI)
+    write(os.path.join(out, "env.py"), ALEMBIC_ENV)
+    write(os.path.join(out, "script.py.mako"), ALEMBIC_MAKO)
+    for n, parents in graph:
+        write(os.path.join(out, "versions", f"{rev_id(n)}_r{n:05d}.py"), body(n, parents))
+
+
+# --- EF Core and MigrationKit --------------------------------------------------------------------
+
+CONTEXT = """using Microsoft.EntityFrameworkCore;
+
+namespace Bench;
+
+public sealed class Ctx : DbContext
+{
+    protected override void OnConfiguring(DbContextOptionsBuilder options)
+        => options.UseNpgsql(Environment.GetEnvironmentVariable("BENCH_CONNECTION"));
+}
+"""
+
+
+def csharp_upgrade_body(n):
+    """The CreateTable/CreateIndex calls shared by the EF Core migration and the MigrationKit
+    revision, so both make exactly the same schema."""
+    t = table(n)
+    fk = (f"""
+                table.ForeignKey(name: "fk_{t}_prev_id", column: x => x.prev_id, principalTable: "{table(n - 1)}", principalColumn: "id");"""
+          if n > 1 else "")
+    return f"""        migrationBuilder.CreateTable(
+            name: "{t}",
+            columns: table => new
+            {{
+                id = table.Column<int>(type: "integer", nullable: false)
+                    .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                amount = table.Column<decimal>(type: "numeric(12,2)", nullable: true),
+                created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                prev_id = table.Column<int>(type: "integer", nullable: true),
+            }},
+            constraints: table =>
+            {{
+                table.PrimaryKey("pk_{t}", x => x.id);{fk}
+            }});
+        migrationBuilder.CreateIndex(name: "ix_{t}_prev_id", table: "{t}", column: "prev_id");
+"""
+
+
+def ef_migration(n):
+    t = table(n)
+    return f"""using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+namespace Bench.Migrations;
+
+[DbContext(typeof(Ctx))]
+[Migration("{ef_migration_id(n)}")]
+public sealed class T{n:03d} : Migration
+{{
+    protected override void Up(MigrationBuilder migrationBuilder)
+    {{
+{csharp_upgrade_body(n)}    }}
+
+    protected override void Down(MigrationBuilder migrationBuilder)
+    {{
+        migrationBuilder.DropTable(name: "{t}");
+    }}
+}}
+"""
+
+
+def ef_migration_id(n):
+    return f"2026010100{n:04d}_T{n:03d}"
+
+
+EF_PROGRAM = """using Bench;
+using Microsoft.EntityFrameworkCore;
+
+// `current` prints the last applied migration (EF's counterpart of `alembic current`);
+// anything else applies every pending migration.
+using var ctx = new Ctx();
+if (args is ["current"])
+{
+    Console.WriteLine(ctx.Database.GetAppliedMigrations().LastOrDefault() ?? "(none)");
+    return;
+}
+
+ctx.Database.Migrate();
+"""
+
+
+def csproj(output_type, extra_items):
+    return f"""<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>{output_type}</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <RootNamespace>Bench</RootNamespace>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="Npgsql.EntityFrameworkCore.PostgreSQL" Version="{NPGSQL_EF_VERSION}" />
+    <PackageReference Include="Microsoft.EntityFrameworkCore" Version="{EF_CORE_VERSION}" />
+    <PackageReference Include="Microsoft.EntityFrameworkCore.Relational" Version="{EF_CORE_VERSION}" />
+  </ItemGroup>
+{extra_items}</Project>
+"""
+
+
+def efcore_project(out, count):
+    write(os.path.join(out, "Bench.EfCore.csproj"), csproj("Exe", ""))
+    write(os.path.join(out, "Ctx.cs"), CONTEXT)
+    write(os.path.join(out, "Program.cs"), EF_PROGRAM)
+    for n in range(1, count + 1):
+        write(os.path.join(out, "Migrations", f"{ef_migration_id(n)}.cs"), ef_migration(n))
+
+
+def revision_attribute(n, parents, message):
+    parent_list = ""
+    if parents:
+        parent_list = ", Parents = [" + ", ".join(f'"{rev_id(p)}"' for p in parents) + "]"
+    return f'[Revision("{rev_id(n)}"{parent_list}, Message = "{message}")]'
+
+
+def migratekit_table_revision(n, parents):
+    return f"""using Microsoft.EntityFrameworkCore.Migrations;
+using MigrationKit;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+namespace Bench.Revisions;
+
+{revision_attribute(n, parents, f"create {table(n)}")}
+public sealed class CreateT{n:03d} : Revision
+{{
+    protected override void Upgrade(MigrationBuilder migrationBuilder)
+    {{
+{csharp_upgrade_body(n)}    }}
+
+    protected override void Downgrade(MigrationBuilder migrationBuilder)
+    {{
+        migrationBuilder.DropTable(name: "{table(n)}");
+    }}
+}}
+"""
+
+
+def migratekit_empty_revision(n, parents):
+    return f"""using Microsoft.EntityFrameworkCore.Migrations;
+using MigrationKit;
+
+namespace Bench.Revisions;
+
+{revision_attribute(n, parents, f"step {n}")}
+public sealed class Step{n:05d} : Revision
+{{
+    protected override void Upgrade(MigrationBuilder migrationBuilder)
+    {{
+    }}
+
+    protected override void Downgrade(MigrationBuilder migrationBuilder)
+    {{
+    }}
+}}
+"""
+
+
+def migratekit_project(out, repo, graph, body):
+    library = os.path.join(repo, "src", "MigrationKit", "MigrationKit.csproj")
+    reference = f"""  <ItemGroup>
+    <ProjectReference Include="{library}" />
+  </ItemGroup>
+"""
+    write(os.path.join(out, "Bench.MigrationKit.csproj"), csproj("Library", reference))
+    write(os.path.join(out, "Ctx.cs"), CONTEXT)
+    for n, parents in graph:
+        write(os.path.join(out, "Revisions", f"{rev_id(n)}_r{n:05d}.cs"), body(n, parents))
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: generate.py OUT_DIR REPO_ROOT")
+    out, repo = (os.path.abspath(a) for a in sys.argv[1:])
+    small, large = linear_graph(200), branched_graph(10_000)
+    alembic_project(os.path.join(out, "alembic-200"), small, alembic_table_revision)
+    efcore_project(os.path.join(out, "efcore-200"), 200)
+    migratekit_project(os.path.join(out, "migratekit-200"), repo, small, migratekit_table_revision)
+    alembic_project(os.path.join(out, "alembic-10k"), large, alembic_empty_revision)
+    migratekit_project(os.path.join(out, "migratekit-10k"), repo, large, migratekit_empty_revision)
+
+
+if __name__ == "__main__":
+    main()
