@@ -1,0 +1,109 @@
+using MigrationKit.EndToEnd.Infrastructure;
+using MigrationKit.Testing;
+using Npgsql;
+using static MigrationKit.EndToEnd.Infrastructure.SharedApps;
+using static MigrationKit.EndToEnd.Infrastructure.ToolAssert;
+
+namespace MigrationKit.EndToEnd;
+
+/// <summary>What the user sees when things go wrong: one line, a non-zero exit code, no secrets, the database left true.</summary>
+[Collection(PackedToolCollection.Name)]
+public sealed class FaultTests(PackedTool tool)
+{
+    private static readonly Dictionary<string, string?> OnPostgres = new() { [ThrowawayApp.ProviderVariable] = AppDatabase.Postgres };
+
+    [Theory]
+    [MemberData(nameof(AppDatabase.Providers), MemberType = typeof(AppDatabase))]
+    public async Task A_revision_failing_in_the_middle_of_five_leaves_the_database_at_the_last_good_one(string provider)
+    {
+        var app = await FaultyAsync(tool);
+        using var database = await AppDatabase.CreateAsync(provider);
+
+        var result = await app.RunAsync(database.Environment, "upgrade", "head", "--no-build");
+
+        var error = FailedInOneLine(result);
+        Assert.Contains($"{Faulty[1]} -> {Faulty[2]}", error);
+        Assert.Equal(
+            [$"Running upgrade  -> {Faulty[0]}, create t1", $"Running upgrade {Faulty[0]} -> {Faulty[1]}, create t2", $"Running upgrade {Faulty[1]} -> {Faulty[2]}, broken"],
+            result.StepLines);
+        Assert.Equal([Faulty[1]], await database.VersionRowsAsync());
+        // t3 was created by the failing revision's first statement and rolled back with it.
+        Assert.Equal(["t1", "t2"], await database.TablesAsync());
+        Assert.Equal([Faulty[1]], LeadingIds(Succeeded(await app.RunAsync(database.Environment, "current", "--no-build"))));
+    }
+
+    [Fact]
+    public async Task An_unreachable_server_is_one_line_that_never_shows_the_password()
+    {
+        var app = await FaultyAsync(tool);
+        const string secret = "Unreachable-Secret-5b1f";
+        var connection = $"Host=127.0.0.1;Port=1;Database=nowhere;Username=nobody;Password={secret}";
+
+        foreach (var command in new[] { new[] { "upgrade", "head" }, ["current"] })
+        {
+            var result = await app.RunAsync(OnPostgres, [.. command, "--connection", connection, "--no-build"]);
+            Assert.Contains("127.0.0.1", FailedInOneLine(result));
+            DoesNotPrint(result, secret);
+        }
+
+        var verbose = await app.RunAsync(OnPostgres, "upgrade", "head", "--connection", connection, "--no-build", "--verbose");
+        Assert.NotEqual(0, verbose.ExitCode);
+        DoesNotPrint(verbose, secret);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_one_line_that_never_shows_the_password()
+    {
+        var app = await FaultyAsync(tool);
+        var secret = "Wrong-Secret-" + Guid.NewGuid().ToString("N")[..8];
+        var connection = new NpgsqlConnectionStringBuilder(await PostgresServer.CreateDatabaseAsync()) { Password = secret }.ConnectionString;
+        var environment = new Dictionary<string, string?>(OnPostgres) { ["MIGRATEKIT_CONNECTION"] = connection };
+
+        foreach (var command in new[] { new[] { "upgrade", "head" }, ["current"] })
+        {
+            var result = await app.RunAsync(environment, [.. command, "--no-build"]);
+            Assert.Contains("password authentication failed", FailedInOneLine(result));
+            DoesNotPrint(result, secret);
+        }
+
+        var verbose = await app.RunAsync(environment, "upgrade", "head", "--no-build", "--verbose");
+        Assert.NotEqual(0, verbose.ExitCode);
+        DoesNotPrint(verbose, secret);
+    }
+
+    [Fact]
+    public async Task A_version_table_naming_an_unknown_revision_is_one_line_and_changes_nothing()
+    {
+        var app = await FaultyAsync(tool);
+        using var database = await AppDatabase.CreateAsync(AppDatabase.Postgres);
+        Succeeded(await app.RunAsync(database.Environment, "upgrade", Faulty[1], "--no-build"));
+        await database.ExecuteAsync("UPDATE migratekit_version SET version_num = 'ffff00000000'");
+
+        foreach (var command in new[] { new[] { "current" }, ["upgrade", "head"], ["downgrade", "base"] })
+        {
+            var result = await app.RunAsync(database.Environment, [.. command, "--no-build"]);
+            Assert.Contains("ffff00000000", FailedInOneLine(result));
+            Assert.Empty(result.StepLines);
+        }
+
+        Assert.Equal(["ffff00000000"], await database.VersionRowsAsync());
+        Assert.Equal(["t1", "t2"], await database.TablesAsync());
+    }
+
+    [Fact]
+    public async Task A_project_that_does_not_build_is_one_line_naming_the_compiler_error()
+    {
+        var app = await FaultyAsync(tool);
+        var broken = app.WriteFile("Broken.cs", "namespace App;\n\ninternal static class Broken\n{\n    public static int Value => \"not a number\";\n}");
+        try
+        {
+            var error = FailedInOneLine(await app.RunAsync(OnPostgres, "heads"));
+            Assert.Contains("CS0029", error);
+            Assert.Contains("Broken.cs", error);
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+}
