@@ -22,13 +22,19 @@ internal sealed class AppScope(AgentEnvironment agent, GlobalOptions options) : 
 
     public RevisionCatalog Catalog => _catalog ??= RevisionCatalog.FromAssembly(RevisionsAssembly);
 
-    public DbContext Context => _context ??= ContextFactory.Create(
-        StartupAssembly, RevisionsAssembly, options.Context ?? Settings.Context, options.Connection);
+    public DbContext Context => _context ??= CreateContext();
 
     public RevisionRunner Runner => _runner ??= new RevisionRunner(Context, Catalog, RunnerOptions());
 
     public RunnerOptions RunnerOptions(bool singleTransaction = false)
         => new() { VersionTable = Settings.VersionTable, SingleTransaction = singleTransaction };
+
+    private DbContext CreateContext()
+    {
+        var context = ContextFactory.Create(StartupAssembly, RevisionsAssembly, options.Context ?? Settings.Context, options.Connection);
+        Serilog.Log.Debug("Using {Context} with {Provider}", context.GetType().Name, context.Database.ProviderName);
+        return context;
+    }
 
     private Assembly RevisionsAssembly => _revisionsAssembly ??= AssemblyResolver.Load(agent.RevisionsAssembly);
 

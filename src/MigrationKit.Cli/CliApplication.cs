@@ -116,6 +116,7 @@ internal static class CliApplication
             return await AgentLauncher.RunAsync(options, arguments, cancellation.Token);
         }
 
+        Log.Debug("Running {Command} inside the app", command.Name);
         using var app = new AppScope(agent, options);
         return await command.ExecuteAsync(app, cancellation.Token);
     }

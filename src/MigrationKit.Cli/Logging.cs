@@ -16,7 +16,8 @@ internal static class Logging
             .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Information)
             .Enrich.With(new LevelPrefix())
             .WriteTo.Console(
-                outputTemplate: "{LevelPrefix}{Message:lj}{NewLine}",
+                // With --verbose, times show where a slow run spends them.
+                outputTemplate: verbose ? "{Timestamp:HH:mm:ss.fff} {LevelPrefix}{Message:lj}{NewLine}" : "{LevelPrefix}{Message:lj}{NewLine}",
                 standardErrorFromLevel: LogEventLevel.Verbose,
                 formatProvider: System.Globalization.CultureInfo.InvariantCulture)
             .CreateLogger();

@@ -128,15 +128,7 @@ public sealed class RevisionRunner
 
         foreach (var statement in statements)
         {
-            // Raw Sql(...) in a revision often has no terminator; run alone that is fine, in a script it is not.
-            var text = statement.TrimEnd();
-            script.Append(text);
-            if (!text.EndsWith(_sqlHelper.StatementTerminator, StringComparison.Ordinal))
-            {
-                script.Append(_sqlHelper.StatementTerminator);
-            }
-
-            script.AppendLine().AppendLine();
+            script.AppendLine(Terminated(statement)).AppendLine();
         }
 
         if (transactional)
@@ -211,15 +203,18 @@ public sealed class RevisionRunner
                 await _connection.BeginTransactionAsync(cancellationToken);
             }
 
-            for (var i = first; i <= last; i++)
+            var middle = commands.Skip(first).Take(last - first + 1).ToList();
+            if (_dialect.RunsStatementBatches && middle.Count > 1 && !middle.Any(c => c.TransactionSuppressed))
             {
-                if (commands[i].TransactionSuppressed)
+                await ExecuteAsync(Batch(middle.Select(c => c.CommandText)), cancellationToken);
+            }
+            else
+            {
+                foreach (var command in middle)
                 {
-                    await ExecuteSuppressedAsync(commands[i], cancellationToken);
-                }
-                else
-                {
-                    await ExecuteCommandAsync(commands[i], cancellationToken);
+                    await (command.TransactionSuppressed
+                        ? ExecuteSuppressedAsync(command, cancellationToken)
+                        : ExecuteCommandAsync(command, cancellationToken));
                 }
             }
 
@@ -343,15 +338,31 @@ public sealed class RevisionRunner
 
     private async Task ApplyVersionChangesAsync(IReadOnlyList<string> before, IReadOnlyList<string> after, bool checkRows, CancellationToken cancellationToken)
     {
+        if (_dialect.RunsStatementBatches)
+        {
+            var statements = VersionChanges(before, after);
+            if (statements.Count == 0)
+            {
+                return;
+            }
+
+            // Every statement touches one row when the table agrees with the graph (the column
+            // is the key), so the total tells whether it did.
+            var rows = await ExecuteAsync(Batch(statements), cancellationToken);
+            if (checkRows && rows != statements.Count)
+            {
+                throw VersionTableDisagrees(before);
+            }
+
+            return;
+        }
+
         foreach (var id in before.Except(after, StringComparer.Ordinal))
         {
             var rows = await ExecuteAsync(_versionTable.DeleteSql(id), cancellationToken);
             if (checkRows && rows != 1)
             {
-                // Another hand changed the table under us: stop rather than record a lie.
-                throw new MigrationKitException(
-                    $"Version table '{_versionTable.Name}' has {rows} rows for revision {id} where 1 was expected.",
-                    "Check the table with `current`, then fix it with `stamp`.");
+                throw VersionTableDisagrees(before);
             }
         }
 
@@ -361,16 +372,52 @@ public sealed class RevisionRunner
         }
     }
 
-    private async Task<Session> BeginSessionAsync(CancellationToken cancellationToken)
+    /// <summary>Another hand changed the table under us: stop rather than record a lie.</summary>
+    private MigrationKitException VersionTableDisagrees(IReadOnlyList<string> expected)
+        => new(
+            $"Version table '{_versionTable.Name}' does not hold the expected row(s) {Describe(expected)}.",
+            "Check the table with `current`, then fix it with `stamp`.");
+
+    /// <summary>Statements joined into one command text.</summary>
+    private string Batch(IEnumerable<string> statements) => string.Join("\n", statements.Select(Terminated));
+
+    /// <summary>Raw Sql(...) in a revision often has no terminator; run alone that is fine, in a batch or script it is not.</summary>
+    private string Terminated(string statement)
     {
-        var creator = _context.GetService<IRelationalDatabaseCreator>();
-        if (!await Guard(() => creator.ExistsAsync(cancellationToken)))
+        var text = statement.TrimEnd();
+        if (text.EndsWith(_sqlHelper.StatementTerminator, StringComparison.Ordinal))
         {
-            _log.Information("Creating {Database:l}", DescribeConnection());
-            await Guard(async () => { await creator.CreateAsync(cancellationToken); return true; });
+            return text;
         }
 
-        await OpenAsync(cancellationToken);
+        // After a trailing "-- comment" the terminator needs a line of its own.
+        var lastLine = text[(text.LastIndexOf('\n') + 1)..];
+        return text + (lastLine.Contains("--", StringComparison.Ordinal) ? "\n" : "") + _sqlHelper.StatementTerminator;
+    }
+
+    private async Task<Session> BeginSessionAsync(CancellationToken cancellationToken)
+    {
+        // Open first and ask whether the database exists only when that fails: asking first
+        // costs a connection of its own on every run.
+        try
+        {
+            await _connection.OpenAsync(cancellationToken);
+        }
+        catch (DbException)
+        {
+            var creator = _context.GetService<IRelationalDatabaseCreator>();
+            if (await Guard(() => creator.ExistsAsync(cancellationToken)))
+            {
+                await OpenAsync(cancellationToken);
+            }
+            else
+            {
+                _log.Information("Creating {Database:l}", DescribeConnection());
+                await Guard(async () => { await creator.CreateAsync(cancellationToken); return true; });
+                await OpenAsync(cancellationToken);
+            }
+        }
+
         IAsyncDisposable? held = null;
         try
         {

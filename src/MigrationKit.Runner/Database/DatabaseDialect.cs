@@ -14,6 +14,12 @@ internal abstract class DatabaseDialect
     /// <summary>Whether DDL can be rolled back, so that one transaction per revision makes it all-or-nothing.</summary>
     public abstract bool HasTransactionalDdl { get; }
 
+    /// <summary>
+    /// Whether one command may carry several statements, so a revision costs one round trip
+    /// instead of one per statement.
+    /// </summary>
+    public virtual bool RunsStatementBatches => HasTransactionalDdl;
+
     public static DatabaseDialect For(string? providerName) => providerName switch
     {
         PostgreSqlProvider => new PostgreSqlDialect(),
