@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using MigrationKit.Cli.Hosting;
+using MigrationKit.Core;
 using MigrationKit.Runner;
 
 namespace MigrationKit.Cli;
@@ -9,20 +10,25 @@ namespace MigrationKit.Cli;
 /// The app as the agent sees it: its settings, its revisions and, only when a command needs the
 /// database, its DbContext and a runner over it. Everything is created on first use.
 /// </summary>
-internal sealed class AppScope(AgentEnvironment agent, GlobalOptions options) : IDisposable
+internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insideApp) : IDisposable
 {
     private Assembly? _revisionsAssembly;
     private RevisionCatalog? _catalog;
     private DbContext? _context;
     private RevisionRunner? _runner;
 
-    public ToolSettings Settings { get; } = ToolSettings.Load(agent.ProjectDirectory);
+    public ToolSettings Settings { get; } = ToolSettings.Load(app.ProjectDirectory);
 
-    public AgentEnvironment Agent => agent;
+    public AppLocation Location => app;
 
-    public RevisionCatalog Catalog => _catalog ??= RevisionCatalog.FromAssembly(RevisionsAssembly);
+    /// <summary>The revisions, read from the assembly's metadata; their code loads only when one runs.</summary>
+    public RevisionCatalog Catalog => _catalog ??= RevisionCatalog.FromFile(app.RevisionsAssembly, () => RevisionsAssembly);
 
-    public DbContext Context => _context ??= CreateContext();
+    public RevisionGraph Graph => Catalog.Graph;
+
+    public DbContext Context => _context ??= insideApp
+        ? CreateContext()
+        : throw new InvalidOperationException("The DbContext is only created inside the app's dependency graph (the agent).");
 
     public RevisionRunner Runner => _runner ??= new RevisionRunner(Context, Catalog, RunnerOptions());
 
@@ -36,11 +42,11 @@ internal sealed class AppScope(AgentEnvironment agent, GlobalOptions options) : 
         return context;
     }
 
-    private Assembly RevisionsAssembly => _revisionsAssembly ??= AssemblyResolver.Load(agent.RevisionsAssembly);
+    private Assembly RevisionsAssembly => _revisionsAssembly ??= AssemblyResolver.Load(app.RevisionsAssembly);
 
-    private Assembly StartupAssembly => agent.StartupAssembly == agent.RevisionsAssembly
+    private Assembly StartupAssembly => app.StartupAssembly == app.RevisionsAssembly
         ? RevisionsAssembly
-        : AssemblyResolver.Load(agent.StartupAssembly);
+        : AssemblyResolver.Load(app.StartupAssembly);
 
     public void Dispose() => _context?.Dispose();
 }

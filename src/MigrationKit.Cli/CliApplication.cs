@@ -110,14 +110,25 @@ internal static class CliApplication
             return await command.ExecuteAsync(null, cancellation.Token);
         }
 
-        if (AgentEnvironment.Current is not { } agent)
+        var location = AppLocation.OfAgent;
+        if (location is null)
         {
-            // First pass: build the app, then run again inside it.
-            return await AgentLauncher.RunAsync(options, arguments, cancellation.Token);
+            // The tool's own process: build the app; run again inside it when the command needs
+            // its DbContext, answer here from the assembly's metadata when the graph is enough.
+            var launcher = await AgentLauncher.LocateAsync(options, cancellation.Token);
+            if (command.NeedsDatabase)
+            {
+                return await launcher.RunAsync(arguments, cancellation.Token);
+            }
+
+            location = launcher.App;
+        }
+        else
+        {
+            Log.Debug("Running {Command} inside the app", command.Name);
         }
 
-        Log.Debug("Running {Command} inside the app", command.Name);
-        using var app = new AppScope(agent, options);
+        using var app = new AppScope(location, options, insideApp: AppLocation.OfAgent is not null);
         return await command.ExecuteAsync(app, cancellation.Token);
     }
 

@@ -4,7 +4,7 @@ using MigrationKit.Cli.Hosting;
 
 // Inside the app's dependency graph the runtime cannot see our own dependencies until the
 // resolver is installed, so nothing that touches them may be compiled before this line runs.
-if (AgentEnvironment.Current is { } agent)
+if (AppLocation.OfAgent is { } agent)
 {
     AssemblyResolver.Install(Path.GetDirectoryName(agent.StartupAssembly)!, Path.GetDirectoryName(agent.RevisionsAssembly)!);
 }

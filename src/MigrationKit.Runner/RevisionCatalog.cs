@@ -10,18 +10,37 @@ namespace MigrationKit.Runner;
 /// </summary>
 public sealed class RevisionCatalog
 {
-    private readonly Dictionary<string, Type> _types;
+    private readonly Func<string, Type> _typeOf;
 
-    private RevisionCatalog(RevisionGraph graph, Dictionary<string, Type> types)
+    private RevisionCatalog(RevisionGraph graph, Func<string, Type> typeOf)
     {
         Graph = graph;
-        _types = types;
+        _typeOf = typeOf;
     }
 
     public RevisionGraph Graph { get; }
 
     /// <summary>Reads every <see cref="Revision"/> class with a <see cref="RevisionAttribute"/> in the assembly.</summary>
-    public static RevisionCatalog FromAssembly(Assembly assembly) => FromTypes(AssemblyTypes.Loadable(assembly));
+    public static RevisionCatalog FromAssembly(Assembly assembly)
+        => string.IsNullOrEmpty(assembly.Location)
+            ? FromTypes(AssemblyTypes.Loadable(assembly))
+            : FromFile(assembly.Location, () => assembly);
+
+    /// <summary>
+    /// Reads the graph from the assembly file's metadata; the assembly itself is loaded (by
+    /// <paramref name="load"/>) only when a revision has to run.
+    /// </summary>
+    internal static RevisionCatalog FromFile(string assemblyPath, Func<Assembly> load)
+    {
+        var revisions = RevisionMetadataReader.Read(assemblyPath);
+        var typeNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var revision in revisions)
+        {
+            typeNames.TryAdd(revision.Id, revision.Source!);
+        }
+
+        return new RevisionCatalog(RevisionGraph.Build(revisions), id => load().GetType(typeNames[id], throwOnError: true)!);
+    }
 
     /// <summary>Reads the given revision classes (other types are ignored), for apps that keep several graphs in one assembly.</summary>
     public static RevisionCatalog FromTypes(IEnumerable<Type> candidates)
@@ -35,22 +54,20 @@ public sealed class RevisionCatalog
                 continue;
             }
 
-            var attribute = type.GetCustomAttribute<RevisionAttribute>()
-                ?? throw new MigrationKitException(
-                    $"Revision class '{type.FullName}' has no [Revision] attribute.",
-                    "Add [Revision(\"<id>\", Parents = [...], Message = \"...\")] to it, or make it abstract.");
-            infos.Add(ToInfo(attribute, type));
+            var attribute = type.GetCustomAttribute<RevisionAttribute>() ?? throw MissingAttribute(type.FullName);
+            infos.Add(ToInfo(attribute.Id, attribute.Parents, attribute.Message, attribute.Created,
+                attribute.BranchLabels, attribute.DependsOn, type.FullName));
             // Duplicates are reported by the graph, which names both revisions.
             types.TryAdd(attribute.Id, type);
         }
 
-        return new RevisionCatalog(RevisionGraph.Build(infos), types);
+        return new RevisionCatalog(RevisionGraph.Build(infos), id => types[id]);
     }
 
     /// <summary>Creates the revision class for an id of the graph.</summary>
     public Revision Create(string id)
     {
-        var type = _types[id];
+        var type = _typeOf(id);
         try
         {
             return (Revision)Activator.CreateInstance(type)!;
@@ -63,22 +80,21 @@ public sealed class RevisionCatalog
         }
     }
 
-    internal static RevisionInfo ToInfo(RevisionAttribute attribute, Type type)
+    /// <summary>The graph's view of a [Revision] attribute, however it was read.</summary>
+    internal static RevisionInfo ToInfo(
+        string id, string[] parents, string message, string? created, string[] branchLabels, string[] dependsOn, string? typeName)
     {
-        DateTimeOffset? created = null;
-        if (attribute.Created is { Length: > 0 } text
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        DateTimeOffset? createdAt = null;
+        if (created is { Length: > 0 }
+            && DateTimeOffset.TryParse(created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
         {
-            created = parsed;
+            createdAt = parsed;
         }
 
-        return new RevisionInfo(
-            attribute.Id,
-            attribute.Parents,
-            attribute.Message,
-            attribute.BranchLabels,
-            attribute.DependsOn,
-            created,
-            type.FullName);
+        return new RevisionInfo(id, parents, message, branchLabels, dependsOn, createdAt, typeName);
     }
+
+    internal static MigrationKitException MissingAttribute(string? typeName) => new(
+        $"Revision class '{typeName}' has no [Revision] attribute.",
+        "Add [Revision(\"<id>\", Parents = [...], Message = \"...\")] to it, or make it abstract.");
 }

@@ -12,12 +12,14 @@ internal sealed class BranchesCommand : CliCommand
 
     public override string Description => "Show the branch points.";
 
+    public override bool NeedsDatabase => false;
+
     public override void Configure(CommandLineApplication command)
         => _verbose = command.Option("-v", "Show each branch point in full.", CommandOptionType.NoValue);
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
-        var graph = Require(scope).Catalog.Graph;
+        var graph = Require(scope).Graph;
         var format = new RevisionFormatter(graph);
         foreach (var point in graph.BranchPoints)
         {

@@ -16,6 +16,12 @@ internal abstract class CliCommand
     /// <summary>False for commands that run before any app exists (init).</summary>
     public virtual bool NeedsApp => true;
 
+    /// <summary>
+    /// Whether the command needs the app's DbContext, and so must run inside the app's
+    /// dependency graph; asked after parsing. Graph-only commands answer from metadata.
+    /// </summary>
+    public virtual bool NeedsDatabase => true;
+
     public abstract void Configure(CommandLineApplication command);
 
     /// <summary>Runs inside the agent, with the app loaded (or with no app when <see cref="NeedsApp"/> is false).</summary>

@@ -23,7 +23,7 @@ internal sealed class CurrentCommand : CliCommand
     {
         var app = Require(scope);
         var heads = await app.Runner.GetCurrentHeadsAsync(cancellationToken);
-        var graph = app.Catalog.Graph;
+        var graph = app.Graph;
         graph.ValidateCurrentHeads(heads);
         var revisions = heads.Select(graph.Get).ToList();
         if (_json.HasValue())

@@ -13,6 +13,8 @@ internal sealed class HeadsCommand : CliCommand
 
     public override string Description => "Show the current head revisions.";
 
+    public override bool NeedsDatabase => false;
+
     public override void Configure(CommandLineApplication command)
     {
         _verbose = command.Option("-v", "Show each revision in full.", CommandOptionType.NoValue);
@@ -21,7 +23,7 @@ internal sealed class HeadsCommand : CliCommand
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
-        var graph = Require(scope).Catalog.Graph;
+        var graph = Require(scope).Graph;
         if (_json.HasValue())
         {
             await Out.WriteLineAsync(JsonOutput.Revisions(graph.Heads, graph));

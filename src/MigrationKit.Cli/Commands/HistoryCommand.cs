@@ -15,6 +15,11 @@ internal sealed class HistoryCommand : CliCommand
 
     public override string Description => "List the revisions in chronological order, newest first.";
 
+    public override bool NeedsDatabase => NeedsCurrentRevisions;
+
+    private bool NeedsCurrentRevisions
+        => _indicateCurrent.HasValue() || (_range.Value()?.Contains("current", StringComparison.Ordinal) ?? false);
+
     public override void Configure(CommandLineApplication command)
     {
         _range = command.Option("-r|--rev-range <RANGE>", "A range: A:B, A:, :B, -3:, current:, ...", CommandOptionType.SingleValue);
@@ -26,10 +31,10 @@ internal sealed class HistoryCommand : CliCommand
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
-        var graph = app.Catalog.Graph;
+        var graph = app.Graph;
         var range = _range.Value();
         // Only read the database when the answer depends on it.
-        var needsDatabase = _indicateCurrent.HasValue() || (range?.Contains("current", StringComparison.Ordinal) ?? false);
+        var needsDatabase = NeedsCurrentRevisions;
         IReadOnlyList<string> heads = needsDatabase ? await app.Runner.GetCurrentHeadsAsync(cancellationToken) : [];
         if (needsDatabase)
         {

@@ -15,6 +15,8 @@ internal sealed class MergeCommand : CliCommand
 
     public override string Description => "Merge two or more revisions (or all heads) into one.";
 
+    public override bool NeedsDatabase => false;
+
     public override void Configure(CommandLineApplication command)
     {
         _revisions = command.Argument("revisions", "The revisions to merge, or 'heads'.", multipleValues: true).IsRequired();
@@ -26,7 +28,7 @@ internal sealed class MergeCommand : CliCommand
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
-        var graph = app.Catalog.Graph;
+        var graph = app.Graph;
         var parents = graph.ParentsForMerge(_revisions.Values.Where(v => v is not null).Cast<string>().ToList());
         var labels = _branchLabel.Values.Where(v => v is not null).Cast<string>().ToList();
         graph.ValidateNewBranchLabels(labels);

@@ -67,7 +67,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         if (range.Length == 2)
         {
             // The version table as it would be after upgrading from nothing to FROM.
-            from = range[0] is "" or "base" ? [] : app.Catalog.Graph.PlanUpgrade([], range[0]).HeadsAfter;
+            from = range[0] is "" or "base" ? [] : app.Graph.PlanUpgrade([], range[0]).HeadsAfter;
         }
         else if (direction == MigrationDirection.Downgrade)
         {

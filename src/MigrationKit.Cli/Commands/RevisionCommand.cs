@@ -19,6 +19,8 @@ internal sealed class RevisionCommand : CliCommand
 
     public override string Description => "Create a new revision file.";
 
+    public override bool NeedsDatabase => false;
+
     public override void Configure(CommandLineApplication command)
     {
         _message = command.Option("-m|--message <MESSAGE>", "What the revision does.", CommandOptionType.SingleValue);
@@ -33,7 +35,7 @@ internal sealed class RevisionCommand : CliCommand
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
-        var graph = app.Catalog.Graph;
+        var graph = app.Graph;
         var labels = _branchLabel.Values.Where(v => v is not null).Cast<string>().ToList();
         var parents = graph.ParentsForNewRevision(_head.Value() ?? "head", _splice.HasValue(), labels);
         var dependsOn = _dependsOn.Values.Where(v => v is not null).Select(v => graph.Resolve(v!).Id).ToList();
@@ -51,7 +53,7 @@ internal sealed class RevisionCommand : CliCommand
     /// <summary>A caller-chosen id is checked against the graph; a generated one cannot clash in practice, but is checked too.</summary>
     internal static string NewId(AppScope app, string? requested)
     {
-        var graph = app.Catalog.Graph;
+        var graph = app.Graph;
         if (requested is not null)
         {
             if (requested.Length == 0 || requested.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '_'))
@@ -80,8 +82,8 @@ internal sealed class RevisionCommand : CliCommand
     internal static string Write(AppScope app, RevisionInfo revision, string? versionPath)
     {
         var folder = versionPath ?? app.Settings.VersionPath;
-        var directory = Path.GetFullPath(Path.Combine(app.Agent.ProjectDirectory, folder));
-        var path = RevisionWriter.Write(directory, app.Settings.NamespaceFor(app.Agent.RootNamespace, folder), revision);
+        var directory = Path.GetFullPath(Path.Combine(app.Location.ProjectDirectory, folder));
+        var path = RevisionWriter.Write(directory, app.Settings.NamespaceFor(app.Location.RootNamespace, folder), revision);
         return $"  Generating {path} ...  done";
     }
 }

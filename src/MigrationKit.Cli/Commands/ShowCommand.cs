@@ -12,12 +12,14 @@ internal sealed class ShowCommand : CliCommand
 
     public override string Description => "Show the revision(s) denoted by the given symbol.";
 
+    public override bool NeedsDatabase => false;
+
     public override void Configure(CommandLineApplication command)
         => _revision = command.Argument("revision", "An id, a unique prefix, a branch label, head or heads.").IsRequired();
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
-        var graph = Require(scope).Catalog.Graph;
+        var graph = Require(scope).Graph;
         var format = new RevisionFormatter(graph);
         var revisions = _revision.Value switch
         {

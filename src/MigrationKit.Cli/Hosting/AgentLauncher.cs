@@ -3,13 +3,23 @@ using MigrationKit.Core;
 namespace MigrationKit.Cli.Hosting;
 
 /// <summary>
-/// Builds the app and runs this same tool again inside the app's dependency graph
-/// (`dotnet exec --depsfile app.deps.json ...`), so the app's own EF Core and provider versions
-/// load, not ours: one tool serves every EF Core 10.x patch.
+/// Finds and builds the app, and runs this same tool again inside the app's dependency graph
+/// (`dotnet exec --depsfile app.deps.json ...`) for commands that need its DbContext, so the
+/// app's own EF Core and provider versions load, not ours: one tool serves every EF Core 10.x patch.
 /// </summary>
-internal static class AgentLauncher
+internal sealed class AgentLauncher
 {
-    public static async Task<int> RunAsync(GlobalOptions options, string[] arguments, CancellationToken cancellationToken)
+    private readonly ProjectInfo _startup;
+
+    private AgentLauncher(ProjectInfo startup, AppLocation app)
+    {
+        _startup = startup;
+        App = app;
+    }
+
+    public AppLocation App { get; }
+
+    public static async Task<AgentLauncher> LocateAsync(GlobalOptions options, CancellationToken cancellationToken)
     {
         var projectFile = ProjectInfo.FindProjectFile(options.Project);
         var startupFile = options.StartupProject is null ? projectFile : ProjectInfo.FindProjectFile(options.StartupProject);
@@ -26,19 +36,23 @@ internal static class AgentLauncher
             }
         }
 
+        return new AgentLauncher(startup, new AppLocation(project.TargetPath, startup.TargetPath, project.ProjectDirectory, project.RootNamespace));
+    }
+
+    public async Task<int> RunAsync(string[] arguments, CancellationToken cancellationToken)
+    {
         var toolAssembly = typeof(AgentLauncher).Assembly.Location;
-        var exec = new List<string> { "exec", "--depsfile", startup.DepsFile };
-        exec.AddRange(["--runtimeconfig", startup.RuntimeConfigFile is { } config && File.Exists(config)
+        var exec = new List<string> { "exec", "--depsfile", _startup.DepsFile };
+        exec.AddRange(["--runtimeconfig", _startup.RuntimeConfigFile is { } config && File.Exists(config)
             ? config
             : Path.ChangeExtension(toolAssembly, ".runtimeconfig.json")]);
-        foreach (var folder in startup.PackageFolders)
+        foreach (var folder in _startup.PackageFolders)
         {
             exec.AddRange(["--additionalprobingpath", folder]);
         }
 
         exec.Add(toolAssembly);
         exec.AddRange(arguments);
-        var agent = new AgentEnvironment(project.TargetPath, startup.TargetPath, project.ProjectDirectory, project.RootNamespace);
-        return await ProcessRunner.AttachedAsync(Directory.GetCurrentDirectory(), exec, agent.ToVariables(), cancellationToken);
+        return await ProcessRunner.AttachedAsync(Directory.GetCurrentDirectory(), exec, App.ToAgentVariables(), cancellationToken);
     }
 }

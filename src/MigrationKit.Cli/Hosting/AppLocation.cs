@@ -1,23 +1,25 @@
 namespace MigrationKit.Cli.Hosting;
 
 /// <summary>
-/// What the tool tells its second self, the agent that runs inside the app's dependency graph:
-/// passed through environment variables so the command line stays the user's own.
+/// Where the app is: its assemblies and project folder. The tool finds it with MSBuild, and
+/// hands it to its second self (the agent inside the app's dependency graph) through
+/// environment variables, so the command line stays the user's own.
 /// </summary>
-internal sealed record AgentEnvironment(string RevisionsAssembly, string StartupAssembly, string ProjectDirectory, string RootNamespace)
+internal sealed record AppLocation(string RevisionsAssembly, string StartupAssembly, string ProjectDirectory, string RootNamespace)
 {
     private const string Prefix = "MIGRATEKIT_AGENT_";
 
-    public static AgentEnvironment? Current
+    /// <summary>The location given to this process when it runs as the agent; null in the tool's own process.</summary>
+    public static AppLocation? OfAgent
         => Environment.GetEnvironmentVariable(Prefix + "ASSEMBLY") is { Length: > 0 } assembly
-            ? new AgentEnvironment(
+            ? new AppLocation(
                 assembly,
                 Environment.GetEnvironmentVariable(Prefix + "STARTUP_ASSEMBLY") ?? assembly,
                 Environment.GetEnvironmentVariable(Prefix + "PROJECT_DIR") ?? Directory.GetCurrentDirectory(),
                 Environment.GetEnvironmentVariable(Prefix + "ROOT_NAMESPACE") ?? "")
             : null;
 
-    public IReadOnlyDictionary<string, string> ToVariables() => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> ToAgentVariables() => new Dictionary<string, string>
     {
         [Prefix + "ASSEMBLY"] = RevisionsAssembly,
         [Prefix + "STARTUP_ASSEMBLY"] = StartupAssembly,
