@@ -91,6 +91,17 @@ public sealed class FaultTests(PackedTool tool)
     }
 
     [Fact]
+    public async Task Usage_errors_are_one_line_and_exit_code_2()
+    {
+        var app = await FaultyAsync(tool);
+
+        foreach (var command in new[] { new[] { "upgrade", "head", "--no-such-option" }, ["no-such-command"] })
+        {
+            Assert.NotEmpty(FailedInOneLine(await app.RunAsync(OnPostgres, [.. command, "--no-build"]), exitCode: 2));
+        }
+    }
+
+    [Fact]
     public async Task A_project_that_does_not_build_is_one_line_naming_the_compiler_error()
     {
         var app = await FaultyAsync(tool);

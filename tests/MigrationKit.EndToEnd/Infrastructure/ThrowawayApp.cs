@@ -59,6 +59,20 @@ public sealed partial class ThrowawayApp : IDisposable
     {
         var folder = new TempDirectory("migratekit-e2e-" + name.ToLowerInvariant());
         var app = new ThrowawayApp(folder.Path, folder);
+        try
+        {
+            await SetUpAsync(app, tool, addFiles);
+            return app;
+        }
+        catch
+        {
+            app.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task SetUpAsync(ThrowawayApp app, PackedTool tool, Action<ThrowawayApp>? addFiles)
+    {
         app.WriteFile("App.csproj", $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -94,7 +108,6 @@ public sealed partial class ThrowawayApp : IDisposable
         ToolAssert.Succeeded(await RunningCommand.RunAsync(app.Directory, ["tool", "restore"]));
         ToolAssert.Succeeded(await app.RunAsync("init"));
         ToolAssert.Succeeded(await app.RunAsync("heads"));
-        return app;
     }
 
     /// <summary>`dotnet migratekit ARGUMENTS` in the project folder.</summary>
