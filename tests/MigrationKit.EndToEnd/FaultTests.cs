@@ -72,7 +72,7 @@ public sealed class FaultTests(PackedTool tool)
     }
 
     [Fact]
-    public async Task A_version_table_naming_an_unknown_revision_is_one_line_and_changes_nothing()
+    public async Task A_version_table_naming_an_unknown_revision_is_one_line_changes_nothing_and_stamp_purge_repairs_it()
     {
         var app = await FaultyAsync(tool);
         using var database = await AppDatabase.CreateAsync(AppDatabase.Postgres);
@@ -88,6 +88,11 @@ public sealed class FaultTests(PackedTool tool)
 
         Assert.Equal(["ffff00000000"], await database.VersionRowsAsync());
         Assert.Equal(["t1", "t2"], await database.TablesAsync());
+
+        // The way out the message names: rewrite the table to the revision the schema is at.
+        Succeeded(await app.RunAsync(database.Environment, "stamp", "--purge", Faulty[1], "--no-build"));
+        Assert.Equal([Faulty[1]], await database.VersionRowsAsync());
+        Assert.Equal([Faulty[1]], LeadingIds(Succeeded(await app.RunAsync(database.Environment, "current", "--no-build"))));
     }
 
     [Fact]
