@@ -83,6 +83,8 @@ internal static class CliApplication
             root.Command(command.Name, sub =>
             {
                 sub.Description = command.Description;
+                // A missing required argument is a usage error like any other: one line, exit 2.
+                sub.ValidationErrorHandler = result => Fail(result.ErrorMessage ?? "Invalid arguments.", $"Run `dotnet migratekit {command.Name} --help` for usage.", UsageError);
                 command.Configure(sub);
                 sub.OnExecute(() => ExecuteAsync(command, options, arguments));
             });

@@ -413,7 +413,20 @@ public sealed class RevisionRunner
             else
             {
                 _log.Information("Creating {Database:l}", DescribeConnection());
-                await Guard(async () => { await creator.CreateAsync(cancellationToken); return true; });
+                try
+                {
+                    await creator.CreateAsync(cancellationToken);
+                }
+                catch (DbException e)
+                {
+                    // Another process may have created it first (two upgrades of a new database at
+                    // once): fine, the lock taken next decides which of the two applies revisions.
+                    if (!await Guard(() => creator.ExistsAsync(cancellationToken)))
+                    {
+                        throw new MigrationKitException($"Cannot create {DescribeConnection()}: {OneLine(e.Message)}", null, e);
+                    }
+                }
+
                 await OpenAsync(cancellationToken);
             }
         }

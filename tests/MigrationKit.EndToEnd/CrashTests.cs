@@ -102,6 +102,23 @@ public sealed class CrashTests(PackedTool tool, ITestOutputHelper output)
         Assert.Equal([Slow[^1]], await database.VersionRowsAsync());
     }
 
+    [Fact]
+    public async Task Two_concurrent_upgrades_of_a_database_that_does_not_exist_yet_both_succeed()
+    {
+        var app = await SlowAsync(tool);
+        using var database = AppDatabase.PostgresNotCreated(out _);
+
+        // Both find no database and race to create it; the loser must carry on, not fail.
+        using var first = app.Start(database.Environment, "upgrade", "head", "--no-build");
+        using var second = app.Start(database.Environment, "upgrade", "head", "--no-build");
+        var results = await Task.WhenAll(first.WaitAsync(Timeout), second.WaitAsync(Timeout));
+
+        Succeeded(results[0]);
+        Succeeded(results[1]);
+        Assert.Equal(Slow.Length, results.Sum(r => r.StepLines.Count));
+        Assert.Equal([Slow[^1]], await database.VersionRowsAsync());
+    }
+
     private static async Task AssertSchemaMatchesVersionAsync(AppDatabase database, List<string> versionRows, CommandResult result)
     {
         Assert.True(versionRows.Count <= 1, $"A linear graph has at most one version row, found [{string.Join(", ", versionRows)}].\n{result}");

@@ -100,7 +100,7 @@ public sealed class FaultTests(PackedTool tool)
     {
         var app = await FaultyAsync(tool);
 
-        foreach (var command in new[] { new[] { "upgrade", "head", "--no-such-option" }, ["no-such-command"] })
+        foreach (var command in new[] { new[] { "upgrade", "head", "--no-such-option" }, ["no-such-command"], ["upgrade"] })
         {
             Assert.NotEmpty(FailedInOneLine(await app.RunAsync(OnPostgres, [.. command, "--no-build"]), exitCode: 2));
         }
