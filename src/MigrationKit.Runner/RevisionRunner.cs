@@ -229,12 +229,17 @@ public sealed class RevisionRunner
                 await ExecuteSuppressedAsync(commands[i], cancellationToken);
             }
         }
-        catch (Exception e) when (e is DbException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is DbException or NotSupportedException or InvalidOperationException or MigrationKitException)
         {
             if (_connection.CurrentTransaction is { } failed)
             {
                 await failed.RollbackAsync(CancellationToken.None);
                 await failed.DisposeAsync();
+            }
+
+            if (e is MigrationKitException)
+            {
+                throw;
             }
 
             var at = inRunTransaction ? "nothing of this run was applied" : "the database is still at " + Describe(step.HeadsBefore);

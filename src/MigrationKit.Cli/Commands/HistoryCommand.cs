@@ -42,7 +42,8 @@ internal sealed class HistoryCommand : CliCommand
         }
 
         var revisions = graph.History(range, heads);
-        var current = _indicateCurrent.HasValue() ? graph.Applied(heads).Where(heads.Contains).ToHashSet(StringComparer.Ordinal) : null;
+        // Alembic marks the version table's rows, not every applied ancestor.
+        var current = _indicateCurrent.HasValue() ? heads.ToHashSet(StringComparer.Ordinal) : null;
         if (_json.HasValue())
         {
             await Out.WriteLineAsync(JsonOutput.Revisions(revisions, graph, current));
