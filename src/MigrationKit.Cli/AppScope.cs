@@ -42,9 +42,9 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
         return context;
     }
 
-    private Assembly RevisionsAssembly => _revisionsAssembly ??= AssemblyResolver.Load(app.RevisionsAssembly);
+    public Assembly RevisionsAssembly => _revisionsAssembly ??= AssemblyResolver.Load(app.RevisionsAssembly);
 
-    private Assembly StartupAssembly => app.StartupAssembly == app.RevisionsAssembly
+    public Assembly StartupAssembly => app.StartupAssembly == app.RevisionsAssembly
         ? RevisionsAssembly
         : AssemblyResolver.Load(app.StartupAssembly);
 

@@ -64,6 +64,23 @@ public sealed class RevisionCatalog
         return new RevisionCatalog(RevisionGraph.Build(infos), id => types[id]);
     }
 
+    /// <summary>
+    /// The EF Core model a revision records as standing after it (its snapshot), built anew on
+    /// every call, not yet finalized; null when the revision records none.
+    /// </summary>
+    public Microsoft.EntityFrameworkCore.Metadata.IMutableModel? BuildTargetModel(string id)
+    {
+        var revision = Create(id);
+        if (!revision.HasTargetModel)
+        {
+            return null;
+        }
+
+        var builder = new Microsoft.EntityFrameworkCore.ModelBuilder();
+        revision.BuildModel(builder);
+        return builder.Model;
+    }
+
     /// <summary>Creates the revision class for an id of the graph.</summary>
     public Revision Create(string id)
     {

@@ -312,15 +312,8 @@ public sealed class RevisionRunner
             return cached;
         }
 
-        var revision = _catalog.Create(id);
-        IModel? model = null;
-        if (revision.HasTargetModel)
-        {
-            var builder = new ModelBuilder();
-            revision.BuildModel(builder);
-            model = _modelInitializer.Initialize(builder.FinalizeModel(), designTime: true);
-        }
-
+        var snapshot = _catalog.BuildTargetModel(id);
+        var model = snapshot is null ? null : _modelInitializer.Initialize(snapshot.FinalizeModel(), designTime: true);
         _targetModels[id] = model;
         return model;
     }

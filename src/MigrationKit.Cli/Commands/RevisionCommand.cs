@@ -1,6 +1,8 @@
 using McMaster.Extensions.CommandLineUtils;
 using MigrationKit.Core;
+using MigrationKit.Design;
 using MigrationKit.Runner.Scaffolding;
+using Serilog;
 
 namespace MigrationKit.Cli.Commands;
 
@@ -14,12 +16,15 @@ internal sealed class RevisionCommand : CliCommand
     private CommandOption _branchLabel = null!;
     private CommandOption _dependsOn = null!;
     private CommandOption _versionPath = null!;
+    private CommandOption _autogenerate = null!;
+    private CommandOption _allowEmpty = null!;
 
     public override string Name => "revision";
 
     public override string Description => "Create a new revision file.";
 
-    public override bool NeedsDatabase => false;
+    /// <summary>Autogenerate needs the app's DbContext and model; a plain revision only the graph.</summary>
+    public override bool NeedsDatabase => _autogenerate.HasValue();
 
     public override void Configure(CommandLineApplication command)
     {
@@ -30,6 +35,8 @@ internal sealed class RevisionCommand : CliCommand
         _branchLabel = command.Option("--branch-label <LABEL>", "A label for the branch this revision starts.", CommandOptionType.MultipleValue);
         _dependsOn = command.Option("--depends-on <REV>", "A revision this one depends on (repeatable).", CommandOptionType.MultipleValue);
         _versionPath = command.Option("--version-path <PATH>", "Folder, relative to the project, to write the revision in.", CommandOptionType.SingleValue);
+        _autogenerate = command.Option("--autogenerate", "Fill the revision with the changes between the app's model and the parent's snapshot.", CommandOptionType.NoValue);
+        _allowEmpty = command.Option("--allow-empty", "With --autogenerate, write the revision even when nothing changed.", CommandOptionType.NoValue);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -39,6 +46,23 @@ internal sealed class RevisionCommand : CliCommand
         var labels = _branchLabel.Values.Where(v => v is not null).Cast<string>().ToList();
         var parents = graph.ParentsForNewRevision(_head.Value() ?? "head", _splice.HasValue(), labels);
         var dependsOn = _dependsOn.Values.Where(v => v is not null).Select(v => graph.Resolve(v!).Id).ToList();
+        RevisionCode? code = null;
+        if (_autogenerate.HasValue())
+        {
+            code = new Autogenerator(app.Context, app.RevisionsAssembly, app.StartupAssembly)
+                .Generate(app.Catalog, parents.Count == 0 ? null : parents[0]);
+            if (code is null && !_allowEmpty.HasValue())
+            {
+                Log.Information("No changes in schema detected.");
+                return 0;
+            }
+
+            foreach (var warning in code?.HeaderComments ?? [])
+            {
+                Log.Warning("{Warning:l}", warning);
+            }
+        }
+
         var revision = new RevisionInfo(
             NewId(app, _revId.Value()),
             parents,
@@ -46,7 +70,7 @@ internal sealed class RevisionCommand : CliCommand
             labels,
             dependsOn,
             DateTimeOffset.Now);
-        await Out.WriteLineAsync(Write(app, revision, _versionPath.Value()));
+        await Out.WriteLineAsync(Write(app, revision, _versionPath.Value(), code));
         return 0;
     }
 
@@ -79,11 +103,11 @@ internal sealed class RevisionCommand : CliCommand
     }
 
     /// <summary>Writes the file and returns Alembic's "Generating PATH ...  done" line.</summary>
-    internal static string Write(AppScope app, RevisionInfo revision, string? versionPath)
+    internal static string Write(AppScope app, RevisionInfo revision, string? versionPath, RevisionCode? code = null)
     {
         var folder = versionPath ?? app.Settings.VersionPath;
         var directory = Path.GetFullPath(Path.Combine(app.Location.ProjectDirectory, folder));
-        var path = RevisionWriter.Write(directory, app.Settings.NamespaceFor(app.Location.RootNamespace, folder), revision);
+        var path = RevisionWriter.Write(directory, app.Settings.NamespaceFor(app.Location.RootNamespace, folder), revision, code);
         return $"  Generating {path} ...  done";
     }
 }

@@ -11,7 +11,7 @@ namespace MigrationKit.Runner.Scaffolding;
 public static class RevisionWriter
 {
     /// <summary>Writes the file and returns its path.</summary>
-    public static string Write(string directory, string @namespace, RevisionInfo revision, string? upgradeBody = null, string? downgradeBody = null)
+    public static string Write(string directory, string @namespace, RevisionInfo revision, RevisionCode? code = null)
     {
         Directory.CreateDirectory(directory);
         var slug = Slug(revision.Message);
@@ -21,16 +21,37 @@ public static class RevisionWriter
             throw new MigrationKitException($"File '{path}' already exists.");
         }
 
-        File.WriteAllText(path, Render(@namespace, revision, upgradeBody, downgradeBody));
+        File.WriteAllText(path, Render(@namespace, revision, code));
         return path;
     }
 
-    public static string Render(string @namespace, RevisionInfo revision, string? upgradeBody = null, string? downgradeBody = null)
+    public static string Render(string @namespace, RevisionInfo revision, RevisionCode? code = null)
     {
         var text = new StringBuilder();
-        text.AppendLine("using Microsoft.EntityFrameworkCore.Migrations;")
-            .AppendLine("using MigrationKit;")
-            .AppendLine()
+        foreach (var comment in code?.HeaderComments ?? [])
+        {
+            text.Append("// ").AppendLine(comment);
+        }
+
+        if (code?.HeaderComments.Count > 0)
+        {
+            text.AppendLine();
+        }
+
+        var usings = new SortedSet<string>(code?.Namespaces ?? [], StringComparer.Ordinal) { "Microsoft.EntityFrameworkCore.Migrations", "MigrationKit" };
+        if (code?.TargetModel is not null)
+        {
+            usings.Add("Microsoft.EntityFrameworkCore");
+        }
+
+        // System namespaces first, as dotnet format orders them.
+        foreach (var name in usings.Where(n => n == "System" || n.StartsWith("System.", StringComparison.Ordinal))
+                     .Concat(usings.Where(n => n != "System" && !n.StartsWith("System.", StringComparison.Ordinal))))
+        {
+            text.Append("using ").Append(name).AppendLine(";");
+        }
+
+        text.AppendLine()
             .Append("namespace ").Append(@namespace).AppendLine(";")
             .AppendLine()
             .AppendLine("/// <summary>")
@@ -51,14 +72,24 @@ public static class RevisionWriter
             .AppendLine("{")
             .AppendLine("    protected override void Upgrade(MigrationBuilder migrationBuilder)")
             .AppendLine("    {");
-        AppendBody(text, upgradeBody);
+        AppendBody(text, code?.Upgrade);
         text.AppendLine("    }")
             .AppendLine()
             .AppendLine("    protected override void Downgrade(MigrationBuilder migrationBuilder)")
             .AppendLine("    {");
-        AppendBody(text, downgradeBody);
-        text.AppendLine("    }")
-            .AppendLine("}");
+        AppendBody(text, code?.Downgrade);
+        text.AppendLine("    }");
+        if (code?.TargetModel is { } model)
+        {
+            text.AppendLine()
+                .AppendLine("    /// <summary>The model after this revision: what the next autogenerate diffs against.</summary>")
+                .AppendLine("    protected override void BuildTargetModel(ModelBuilder modelBuilder)")
+                .AppendLine("    {");
+            AppendBody(text, model);
+            text.AppendLine("    }");
+        }
+
+        text.AppendLine("}");
         return text.ToString();
     }
 
@@ -115,3 +146,16 @@ public static class RevisionWriter
         => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
             .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal) + "\"";
 }
+
+/// <summary>The code of a revision beyond its identity: bodies, snapshot and what they need.</summary>
+/// <param name="Upgrade">Statements of Upgrade, written against <c>migrationBuilder</c>.</param>
+/// <param name="Downgrade">Statements of Downgrade.</param>
+/// <param name="TargetModel">Statements of BuildTargetModel against <c>modelBuilder</c>, or null for none.</param>
+/// <param name="Namespaces">Namespaces the statements use.</param>
+/// <param name="HeaderComments">Lines put at the top of the file as comments (data-loss warnings).</param>
+public sealed record RevisionCode(
+    string Upgrade,
+    string Downgrade,
+    string? TargetModel,
+    IReadOnlyCollection<string> Namespaces,
+    IReadOnlyList<string> HeaderComments);
