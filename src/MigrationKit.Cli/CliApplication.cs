@@ -76,6 +76,7 @@ internal static class CliApplication
             new HeadsCommand(),
             new BranchesCommand(),
             new ShowCommand(),
+            new CheckCommand(),
             new StampCommand(),
         ];
         foreach (var command in commands)

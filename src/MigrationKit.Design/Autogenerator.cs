@@ -45,16 +45,12 @@ public sealed class Autogenerator
     /// </summary>
     public RevisionCode? Generate(RevisionCatalog catalog, string? parent)
     {
-        var target = _designTimeModel.Model;
-        var source = Snapshot(catalog, parent);
-        var differ = _services.GetRequiredService<IMigrationsModelDiffer>();
-        var upgrade = differ.GetDifferences(source?.GetRelationalModel(), target.GetRelationalModel());
+        var (upgrade, downgrade, target) = Diff(catalog, parent, withDowngrade: true);
         if (upgrade.Count == 0)
         {
             return null;
         }
 
-        var downgrade = differ.GetDifferences(target.GetRelationalModel(), source?.GetRelationalModel());
         var operations = _services.GetRequiredService<ICSharpMigrationOperationGenerator>();
         var upgradeCode = new IndentedStringBuilder();
         operations.Generate("migrationBuilder", upgrade, upgradeCode);
@@ -69,7 +65,27 @@ public sealed class Autogenerator
             downgradeCode.ToString(),
             snapshotCode.ToString(),
             namespaces,
-            DataLossWarnings.Describe(upgrade));
+            OperationDescriptions.DataLossWarnings(upgrade));
+    }
+
+    /// <summary>
+    /// The operations that would take a database at <paramref name="parent"/> (null: an empty
+    /// one) to the app's model: what `check` reports and autogenerate writes.
+    /// </summary>
+    public IReadOnlyList<MigrationOperation> PendingOperations(RevisionCatalog catalog, string? parent)
+        => Diff(catalog, parent, withDowngrade: false).Upgrade;
+
+    private (IReadOnlyList<MigrationOperation> Upgrade, IReadOnlyList<MigrationOperation> Downgrade, IModel Target) Diff(
+        RevisionCatalog catalog, string? parent, bool withDowngrade)
+    {
+        var target = _designTimeModel.Model;
+        var source = Snapshot(catalog, parent);
+        var differ = _services.GetRequiredService<IMigrationsModelDiffer>();
+        var upgrade = differ.GetDifferences(source?.GetRelationalModel(), target.GetRelationalModel());
+        var downgrade = withDowngrade && upgrade.Count > 0
+            ? differ.GetDifferences(target.GetRelationalModel(), source?.GetRelationalModel())
+            : [];
+        return (upgrade, downgrade, target);
     }
 
     /// <summary>The model the parent recorded, ready for the differ; null for none.</summary>

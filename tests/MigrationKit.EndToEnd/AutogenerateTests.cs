@@ -55,6 +55,7 @@ public sealed class AutogenerateTests(PackedTool tool)
         var unchanged = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "nothing"));
         Assert.Contains("No changes in schema detected.", unchanged.StandardError);
         Assert.Single(Directory.GetFiles(app.RevisionsDirectory, "*.cs"));
+        Assert.Equal(["No new upgrade operations detected."], Succeeded(await app.RunAsync(env, "check", "--no-build")).OutputLines);
 
         Succeeded(await app.RunAsync(env, "upgrade", "head", "--no-build"));
         Assert.Equal(["Users"], await database.TablesAsync());
@@ -63,6 +64,11 @@ public sealed class AutogenerateTests(PackedTool tool)
             "public required string Email { get; set; }",
             "public required string Email { get; set; }\n\n    public string? Name { get; set; }",
             StringComparison.Ordinal));
+        // `check` (for CI) sees the change no revision holds yet.
+        var pending = await app.RunAsync(env, "check");
+        Assert.Equal(1, pending.ExitCode);
+        Assert.Contains(pending.OutputLines, l => l.StartsWith("  add column Users.Name (", StringComparison.Ordinal));
+
         var added = ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "add name")));
         Assert.Contains("migrationBuilder.AddColumn<string>(", File.ReadAllText(added));
 
@@ -91,8 +97,8 @@ public sealed class AutogenerateTests(PackedTool tool)
         app.WriteFile("AppDbContext.cs", Users);
         var result = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "drop name"));
 
-        Assert.Contains("WARNING: may lose data: drops column Users.Name", result.StandardError);
-        Assert.StartsWith("// may lose data: drops column Users.Name", File.ReadAllText(ThrowawayApp.GeneratedFile(result)));
+        Assert.Contains("WARNING: may lose data: drop column Users.Name", result.StandardError);
+        Assert.StartsWith("// may lose data: drop column Users.Name", File.ReadAllText(ThrowawayApp.GeneratedFile(result)));
     }
 
     private static Task<List<string>> ColumnsAsync(AppDatabase database, string table) => database.QueryAsync(
