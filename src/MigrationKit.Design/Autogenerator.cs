@@ -81,7 +81,7 @@ public sealed class Autogenerator
         var target = _designTimeModel.Model;
         var source = Snapshot(catalog, parent);
         var differ = _services.GetRequiredService<IMigrationsModelDiffer>();
-        var upgrade = differ.GetDifferences(source?.GetRelationalModel(), target.GetRelationalModel());
+        var upgrade = StrayDefaults.Remove(differ.GetDifferences(source?.GetRelationalModel(), target.GetRelationalModel()), target);
         var downgrade = withDowngrade && upgrade.Count > 0
             ? differ.GetDifferences(target.GetRelationalModel(), source?.GetRelationalModel())
             : [];

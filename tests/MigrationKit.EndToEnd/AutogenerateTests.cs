@@ -62,7 +62,7 @@ public sealed class AutogenerateTests(PackedTool tool)
 
         app.WriteFile("AppDbContext.cs", Users.Replace(
             "public required string Email { get; set; }",
-            "public required string Email { get; set; }\n\n    public string? Name { get; set; }",
+            "public required string Email { get; set; }\n\n    public string? Name { get; set; }\n\n    public int Score { get; set; }",
             StringComparison.Ordinal));
         // `check` (for CI) sees the change no revision holds yet.
         var pending = await app.RunAsync(env, "check");
@@ -74,6 +74,11 @@ public sealed class AutogenerateTests(PackedTool tool)
 
         Succeeded(await app.RunAsync(env, "upgrade", "head"));
         Assert.Contains("Name", await ColumnsAsync(database, "Users"));
+        // The required column got a default so existing rows have a value, and lost it again:
+        // the schema matches the model, not EF's migrations' leftovers.
+        Assert.Equal([""], await database.QueryAsync(database.Provider == AppDatabase.Postgres
+            ? "SELECT column_default FROM information_schema.columns WHERE table_name = 'Users' AND column_name = 'Score'"
+            : "SELECT dflt_value FROM pragma_table_info('Users') WHERE name = 'Score'"));
 
         // Down one step: SQLite rebuilds the table from the parent's snapshot.
         Succeeded(await app.RunAsync(env, "downgrade", "-1", "--no-build"));
