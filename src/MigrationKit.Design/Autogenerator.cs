@@ -28,11 +28,7 @@ public sealed class Autogenerator
 
     public Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly)
     {
-        var reporter = new OperationReporter(new OperationReportHandler(
-            error => Log.Debug("{Message:l}", error),
-            warning => Log.Warning("{Message:l}", warning),
-            information => Log.Debug("{Message:l}", information),
-            verbose => Log.Verbose("{Message:l}", verbose)));
+        var reporter = new OperationReporter(ReportHandler.ToLog());
         _services = new DesignTimeServicesBuilder(revisionsAssembly, startupAssembly, reporter, []).Build(context);
         // From the context itself, which sets up its services on first use; the design-time
         // provider only forwards to them.

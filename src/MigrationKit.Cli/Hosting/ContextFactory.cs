@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using MigrationKit.Core;
+using MigrationKit.Design;
 using MigrationKit.Runner;
 using Serilog;
 
@@ -23,13 +24,7 @@ internal static class ContextFactory
         DbContext context;
         try
         {
-            var handler = new OperationReportHandler(
-                // EF reports failures it is about to throw (a refused connection, say); the
-                // exception reaches the user as one line, so the report is detail for --verbose.
-                error => Log.Debug("{Message:l}", error),
-                warning => Log.Warning("{Message:l}", warning),
-                information => Log.Debug("{Message:l}", information),
-                verbose => Log.Verbose("{Message:l}", verbose));
+            var handler = ReportHandler.ToLog();
             context = CreateDirectly(type, startupAssembly) ?? DbContextActivator.CreateInstance(type, startupAssembly, handler, []);
         }
         catch (Exception e)
