@@ -12,7 +12,8 @@ internal sealed record ProjectInfo(
     string DepsFile,
     string? RuntimeConfigFile,
     string RootNamespace,
-    IReadOnlyList<string> PackageFolders)
+    IReadOnlyList<string> PackageFolders,
+    bool HasProjectReferences)
 {
     private static readonly string[] Properties =
         ["TargetPath", "ProjectDepsFilePath", "ProjectRuntimeConfigFilePath", "RootNamespace", "NuGetPackageFolders", "OutputType"];
@@ -52,13 +53,22 @@ internal sealed record ProjectInfo(
     {
         var cache = CacheFile(projectFile, configuration, framework);
         var stamp = InputsStamp(projectFile);
-        if (!build && TryReadCache(cache, stamp) is { } cached)
+        var cached = TryReadCache(cache, stamp);
+        if (cached is not null && !build)
         {
-            return cached;
+            return cached.Info;
         }
 
+        if (cached is { Build: { } lastBuild } && lastBuild.IsCurrent(cached.Info))
+        {
+            Log.Debug("{Project} is up to date; not building", projectFile);
+            return cached.Info;
+        }
+
+        // Files changed while MSBuild runs may have been missed by it: they count as changed after.
+        var started = DateTime.UtcNow;
         var info = await QueryAsync(projectFile, configuration, framework, build, cancellationToken);
-        WriteCache(cache, stamp, info);
+        WriteCache(cache, new CacheEntry(stamp, info, build ? BuildInputs.Read(info, started) : cached?.Build));
         return info;
     }
 
@@ -71,6 +81,7 @@ internal sealed record ProjectInfo(
         }
 
         arguments.AddRange(Properties.Select(p => "-getProperty:" + p));
+        arguments.Add("-getItem:ProjectReference");
         if (configuration is not null)
         {
             arguments.Add("-property:Configuration=" + configuration);
@@ -95,7 +106,11 @@ internal sealed record ProjectInfo(
                     "Check that `dotnet build` works for it.");
         }
 
-        var properties = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]).RootElement.GetProperty("Properties");
+        var json = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]).RootElement;
+        var properties = json.GetProperty("Properties");
+        var hasProjectReferences = json.TryGetProperty("Items", out var items)
+            && items.TryGetProperty("ProjectReference", out var references)
+            && references.GetArrayLength() > 0;
         string Get(string name) => properties.GetProperty(name).GetString() ?? "";
 
         var targetPath = Get("TargetPath");
@@ -113,7 +128,8 @@ internal sealed record ProjectInfo(
             Get("ProjectDepsFilePath"),
             runtimeConfig.Length > 0 ? runtimeConfig : null,
             Get("RootNamespace"),
-            Get("NuGetPackageFolders").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Get("NuGetPackageFolders").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            hasProjectReferences);
     }
 
     private static string CacheFile(string projectFile, string? configuration, string? framework)
@@ -139,7 +155,7 @@ internal sealed record ProjectInfo(
         return stamp.ToString();
     }
 
-    private static ProjectInfo? TryReadCache(string cache, string stamp)
+    private static CacheEntry? TryReadCache(string cache, string stamp)
     {
         try
         {
@@ -148,7 +164,7 @@ internal sealed record ProjectInfo(
                 && entry.Stamp == stamp
                 && File.Exists(entry.Info.TargetPath))
             {
-                return entry.Info;
+                return entry;
             }
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
@@ -159,12 +175,12 @@ internal sealed record ProjectInfo(
         return null;
     }
 
-    private static void WriteCache(string cache, string stamp, ProjectInfo info)
+    private static void WriteCache(string cache, CacheEntry entry)
     {
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
-            File.WriteAllText(cache, JsonSerializer.Serialize(new CacheEntry(stamp, info)));
+            File.WriteAllText(cache, JsonSerializer.Serialize(entry));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -173,7 +189,62 @@ internal sealed record ProjectInfo(
         }
     }
 
-    private sealed record CacheEntry(string Stamp, ProjectInfo Info);
+    /// <param name="Stamp">The project and Directory.Build files' paths and times the answer was given for.</param>
+    /// <param name="Info">MSBuild's answer.</param>
+    /// <param name="Build">What the last successful build saw, when this tool ran it.</param>
+    private sealed record CacheEntry(string Stamp, ProjectInfo Info, BuildInputs? Build);
+
+    /// <summary>
+    /// The project's files at the end of a successful build. The next build is skipped while the
+    /// same files exist and none changed since: MSBuild would find nothing to do, in seconds.
+    /// Projects referencing other projects are always built: their inputs are not all here.
+    /// </summary>
+    internal sealed record BuildInputs(DateTime BuiltAtUtc, IReadOnlyList<string> Files)
+    {
+        // Files a run writes beside the project without being build inputs (SQLite databases).
+        private static readonly string[] NotInputs = [".db", ".db-journal", ".db-wal", ".db-shm", ".sqlite", ".sqlite3", ".migratekit-lock", ".log"];
+
+        public static BuildInputs Read(ProjectInfo info, DateTime startedUtc)
+            => new(startedUtc, Enumerate(info.ProjectDirectory).Select(f => f.FullName).ToList());
+
+        public bool IsCurrent(ProjectInfo info)
+        {
+            if (info.HasProjectReferences)
+            {
+                return false;
+            }
+
+            var files = Enumerate(info.ProjectDirectory).ToList();
+            return files.Count == Files.Count
+                && files.Select(f => f.FullName).SequenceEqual(Files, StringComparer.Ordinal)
+                && files.All(f => f.LastWriteTimeUtc < BuiltAtUtc);
+        }
+
+        private static IEnumerable<FileInfo> Enumerate(string projectDirectory)
+        {
+            var pending = new Stack<DirectoryInfo>([new DirectoryInfo(projectDirectory)]);
+            var files = new List<FileInfo>();
+            while (pending.Count > 0)
+            {
+                foreach (var entry in pending.Pop().EnumerateFileSystemInfos())
+                {
+                    if (entry is DirectoryInfo folder)
+                    {
+                        if (folder.Name is not ("bin" or "obj" or "node_modules") && !folder.Name.StartsWith('.'))
+                        {
+                            pending.Push(folder);
+                        }
+                    }
+                    else if (!NotInputs.Any(e => entry.Name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+                    {
+                        files.Add((FileInfo)entry);
+                    }
+                }
+            }
+
+            return files.OrderBy(f => f.FullName, StringComparer.Ordinal);
+        }
+    }
 
     internal static string FirstError(string output)
     {
