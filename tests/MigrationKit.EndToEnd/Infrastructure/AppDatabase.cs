@@ -1,32 +1,15 @@
-using System.Data.Common;
-using Microsoft.Data.Sqlite;
 using MigrationKit.Testing;
 using Npgsql;
 
 namespace MigrationKit.EndToEnd.Infrastructure;
 
-/// <summary>
-/// One test's database, read back through the catalog (never through MigrationKit), and the
-/// environment that points a throwaway app at it.
-/// </summary>
-public sealed class AppDatabase : IDisposable
+/// <summary>One test's database, and the environment that points a throwaway app at it.</summary>
+public sealed class AppDatabase : ScratchDatabase
 {
-    public const string Postgres = "postgres";
-    public const string Sqlite = "sqlite";
-    public const string VersionTable = "migratekit_version";
-
-    private readonly TempDirectory? _folder;
-
     private AppDatabase(string provider, string connectionString, TempDirectory? folder)
+        : base(provider, connectionString, folder)
     {
-        Provider = provider;
-        ConnectionString = connectionString;
-        _folder = folder;
     }
-
-    public string Provider { get; }
-
-    public string ConnectionString { get; }
 
     public static TheoryData<string> Providers => new() { Postgres, Sqlite };
 
@@ -40,13 +23,8 @@ public sealed class AppDatabase : IDisposable
     /// <summary>An empty database: on the run's PostgreSQL server, or a SQLite file not created yet.</summary>
     public static async Task<AppDatabase> CreateAsync(string provider)
     {
-        if (provider == Postgres)
-        {
-            return new AppDatabase(provider, await PostgresServer.CreateDatabaseAsync(), null);
-        }
-
-        var folder = new TempDirectory("migratekit-e2e-db");
-        return new AppDatabase(provider, $"Data Source={folder.File("app.db")}", folder);
+        var (connectionString, folder) = await CreateEmptyAsync(provider, "app.db");
+        return new AppDatabase(provider, connectionString, folder);
     }
 
     /// <summary>A PostgreSQL database that does not exist yet.</summary>
@@ -59,46 +37,6 @@ public sealed class AppDatabase : IDisposable
         => (await PostgresServer.QueryColumnAsync(
             new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = "postgres" }.ConnectionString,
             $"SELECT count(*) FROM pg_database WHERE datname = '{name}'")).Single() == "1";
-
-    /// <summary>User tables, sorted, without the version table.</summary>
-    public Task<List<string>> TablesAsync() => QueryAsync(Provider == Postgres
-        ? $"SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> '{VersionTable}' ORDER BY 1"
-        : $"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '{VersionTable}' ORDER BY 1");
-
-    /// <summary>The version table's rows, sorted; empty when the table does not exist.</summary>
-    public async Task<List<string>> VersionRowsAsync()
-    {
-        var exists = await QueryAsync(Provider == Postgres
-            ? $"SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name = '{VersionTable}'"
-            : $"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{VersionTable}'");
-        return exists.Single() == "0" ? [] : await QueryAsync($"SELECT version_num FROM {VersionTable} ORDER BY 1");
-    }
-
-    public async Task<List<string>> QueryAsync(string sql)
-    {
-        await using var connection = Open();
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            values.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
-        }
-
-        return values;
-    }
-
-    /// <summary>Runs SQL the way psql or sqlite3 would run a script file: every statement, in order.</summary>
-    public async Task ExecuteAsync(string sql)
-    {
-        await using var connection = Open();
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
 
     /// <summary>
     /// Waits until no other client is connected to this PostgreSQL database. A killed client's session
@@ -123,11 +61,4 @@ public sealed class AppDatabase : IDisposable
             await Task.Delay(50);
         }
     }
-
-    public void Dispose() => _folder?.Dispose();
-
-    // No pooling: a pooled connection would keep a SQLite file open, or a PostgreSQL session alive, after the check.
-    private DbConnection Open() => Provider == Postgres
-        ? new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString)
-        : new SqliteConnection(new SqliteConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
 }
