@@ -26,9 +26,11 @@ public sealed class RevisionRunner
     private readonly DatabaseDialect _dialect;
     private readonly VersionTable _versionTable;
     private readonly IRelationalConnection _connection;
-    private readonly IMigrationsSqlGenerator _sqlGenerator;
     private readonly ISqlGenerationHelper _sqlHelper;
-    private readonly IModelRuntimeInitializer _modelInitializer;
+    // Resolved on first use: `current` needs only the connection, and creating the SQL generator
+    // and its type mappings would cost it time for nothing.
+    private readonly Lazy<IMigrationsSqlGenerator> _sqlGenerator;
+    private readonly Lazy<IModelRuntimeInitializer> _modelInitializer;
     private readonly Dictionary<string, IModel?> _targetModels = new(StringComparer.Ordinal);
 
     public RevisionRunner(DbContext context, RevisionCatalog catalog, RunnerOptions? options = null, ILogger? logger = null)
@@ -39,11 +41,11 @@ public sealed class RevisionRunner
         _log = logger ?? Log.Logger;
         _dialect = DatabaseDialect.For(context.Database.ProviderName);
         _connection = context.GetService<IRelationalConnection>();
-        _sqlGenerator = context.GetService<IMigrationsSqlGenerator>();
         _sqlHelper = context.GetService<ISqlGenerationHelper>();
-        _modelInitializer = context.GetService<IModelRuntimeInitializer>();
+        _sqlGenerator = new(() => context.GetService<IMigrationsSqlGenerator>());
+        _modelInitializer = new(() => context.GetService<IModelRuntimeInitializer>());
         _versionTable = new VersionTable(
-            _options.VersionTable, _sqlGenerator, _sqlHelper, context.GetService<IRelationalTypeMappingSource>());
+            _options.VersionTable, _sqlGenerator, _sqlHelper, new(() => context.GetService<IRelationalTypeMappingSource>()));
     }
 
     public RevisionGraph Graph => _catalog.Graph;
@@ -54,7 +56,7 @@ public sealed class RevisionRunner
         await OpenAsync(cancellationToken);
         try
         {
-            return await ReadHeadsAsync(cancellationToken);
+            return await ReadHeadsAsync(tableExists: false, cancellationToken);
         }
         finally
         {
@@ -72,7 +74,7 @@ public sealed class RevisionRunner
     public async Task<IReadOnlyList<string>> StampAsync(IReadOnlyList<string> targets, bool purge, CancellationToken cancellationToken = default)
     {
         await using var session = await BeginSessionAsync(cancellationToken);
-        var before = purge ? [] : await ReadHeadsAsync(cancellationToken);
+        var before = purge ? [] : await ReadHeadsAsync(tableExists: true, cancellationToken);
         if (!purge)
         {
             Graph.ValidateCurrentHeads(before);
@@ -141,7 +143,7 @@ public sealed class RevisionRunner
     {
         await using var session = await BeginSessionAsync(cancellationToken);
         // Read and plan only once the lock is held: a second process that waited finds the work done.
-        var heads = await ReadHeadsAsync(cancellationToken);
+        var heads = await ReadHeadsAsync(tableExists: true, cancellationToken);
         Graph.ValidateCurrentHeads(heads);
         var plan = planner(heads);
 
@@ -174,7 +176,7 @@ public sealed class RevisionRunner
     private async Task ApplyStepAsync(MigrationStep step, bool inRunTransaction, CancellationToken cancellationToken)
     {
         _log.Information("Running {Step:l}", step.Describe());
-        var (commands, changesDatabase) = GenerateCommands(step);
+        var (commands, changesDatabase, changesRows) = GenerateCommands(step);
 
         // Commands that cannot run in a transaction (SQLite's PRAGMA foreign_keys around a table
         // rebuild, CREATE INDEX CONCURRENTLY) go before BEGIN or after COMMIT when they lead or
@@ -204,21 +206,32 @@ public sealed class RevisionRunner
             }
 
             var middle = commands.Skip(first).Take(last - first + 1).ToList();
-            if (_dialect.RunsStatementBatches && middle.Count > 1 && !middle.Any(c => c.TransactionSuppressed))
+            var batched = _dialect.RunsStatementBatches && !middle.Any(c => c.TransactionSuppressed);
+            if (batched && !changesRows && _dialect.CountsRowsOfDataChangesOnly)
             {
-                await ExecuteAsync(Batch(middle.Select(c => c.CommandText)), cancellationToken);
+                // Nothing in the revision counts rows, so the batch's count is the version rows'
+                // alone and still tells whether the table agreed: one round trip for both.
+                await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken,
+                    middle.Select(c => c.CommandText).ToList());
             }
             else
             {
-                foreach (var command in middle)
+                if (batched && middle.Count > 1)
                 {
-                    await (command.TransactionSuppressed
-                        ? ExecuteSuppressedAsync(command, cancellationToken)
-                        : ExecuteCommandAsync(command, cancellationToken));
+                    await ExecuteAsync(Batch(middle.Select(c => c.CommandText)), cancellationToken);
                 }
-            }
+                else
+                {
+                    foreach (var command in middle)
+                    {
+                        await (command.TransactionSuppressed
+                            ? ExecuteSuppressedAsync(command, cancellationToken)
+                            : ExecuteCommandAsync(command, cancellationToken));
+                    }
+                }
 
-            await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken);
+                await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken);
+            }
             if (!inRunTransaction)
             {
                 await _connection.CurrentTransaction!.CommitAsync(cancellationToken);
@@ -270,8 +283,11 @@ public sealed class RevisionRunner
     private Task ExecuteCommandAsync(MigrationCommand command, CancellationToken cancellationToken)
         => ExecuteAsync(command.CommandText, cancellationToken);
 
-    /// <summary>The step's SQL, and whether it changes database-level objects (enums, extensions).</summary>
-    private (IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase) GenerateCommands(MigrationStep step)
+    /// <summary>
+    /// The step's SQL; whether it changes database-level objects (enums, extensions); and whether
+    /// it may change rows (raw SQL, seed data, or an operation of the provider's own that we do not know).
+    /// </summary>
+    private (IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase, bool ChangesRows) GenerateCommands(MigrationStep step)
     {
         var revision = _catalog.Create(step.Revision.Id);
         var provider = _context.Database.ProviderName;
@@ -291,8 +307,10 @@ public sealed class RevisionRunner
 
         try
         {
-            return (_sqlGenerator.Generate(operations, model, MigrationsSqlGenerationOptions.Default),
-                operations.Any(o => o is AlterDatabaseOperation));
+            return (_sqlGenerator.Value.Generate(operations, model, MigrationsSqlGenerationOptions.Default),
+                operations.Any(o => o is AlterDatabaseOperation),
+                operations.Any(o => o is SqlOperation or InsertDataOperation or UpdateDataOperation or DeleteDataOperation
+                    || o.GetType().Namespace != typeof(MigrationOperation).Namespace));
         }
         catch (NotSupportedException e)
         {
@@ -313,7 +331,7 @@ public sealed class RevisionRunner
         }
 
         var snapshot = _catalog.BuildTargetModel(id);
-        var model = snapshot is null ? null : _modelInitializer.Initialize(snapshot.FinalizeModel(), designTime: true);
+        var model = snapshot is null ? null : _modelInitializer.Value.Initialize(snapshot.FinalizeModel(), designTime: true);
         _targetModels[id] = model;
         return model;
     }
@@ -334,20 +352,22 @@ public sealed class RevisionRunner
         return statements;
     }
 
-    private async Task ApplyVersionChangesAsync(IReadOnlyList<string> before, IReadOnlyList<string> after, bool checkRows, CancellationToken cancellationToken)
+    /// <param name="leading">Statements that change no rows, to run in the same batch before the version rows' own.</param>
+    private async Task ApplyVersionChangesAsync(
+        IReadOnlyList<string> before, IReadOnlyList<string> after, bool checkRows, CancellationToken cancellationToken, IReadOnlyList<string>? leading = null)
     {
         if (_dialect.RunsStatementBatches)
         {
             var statements = VersionChanges(before, after);
-            if (statements.Count == 0)
+            if (statements.Count + (leading?.Count ?? 0) == 0)
             {
                 return;
             }
 
             // Every statement touches one row when the table agrees with the graph (the column
             // is the key), so the total tells whether it did.
-            var rows = await ExecuteAsync(Batch(statements), cancellationToken);
-            if (checkRows && rows != statements.Count)
+            var rows = await ExecuteAsync(Batch(leading is null ? statements : leading.Concat(statements)), cancellationToken);
+            if (checkRows && statements.Count > 0 && rows != statements.Count)
             {
                 throw VersionTableDisagrees(before);
             }
@@ -471,10 +491,10 @@ public sealed class RevisionRunner
         }
     }
 
-    private async Task<IReadOnlyList<string>> ReadHeadsAsync(CancellationToken cancellationToken)
+    /// <param name="tableExists">True inside a session, which has made sure of the table already.</param>
+    private async Task<IReadOnlyList<string>> ReadHeadsAsync(bool tableExists, CancellationToken cancellationToken)
     {
-        var connection = _connection.DbConnection;
-        if (!await _dialect.TableExistsAsync(connection, _versionTable.Name, cancellationToken))
+        if (!tableExists && !await _dialect.TableExistsAsync(_connection.DbConnection, _versionTable.Name, cancellationToken))
         {
             return [];
         }

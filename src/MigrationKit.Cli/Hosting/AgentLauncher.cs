@@ -39,9 +39,32 @@ internal sealed class AgentLauncher
         return new AgentLauncher(startup, new AppLocation(project.TargetPath, startup.TargetPath, project.ProjectDirectory, project.RootNamespace));
     }
 
+    /// <summary>Set to 1 to run the agent as a process of its own even when it could run in ours.</summary>
+    public const string SeparateProcessVariable = "MIGRATEKIT_AGENT_PROCESS";
+
     public async Task<int> RunAsync(string[] arguments, CancellationToken cancellationToken)
     {
         var toolAssembly = typeof(AgentLauncher).Assembly.Location;
+        // A second runtime costs a start-up and compiling our code again: when the app needs
+        // only the runtime we already run on, its graph is loaded into a context of this process.
+        if (Environment.GetEnvironmentVariable(SeparateProcessVariable) != "1"
+            && AppLoadContext.TryCreate(_startup, App, Path.GetDirectoryName(toolAssembly)!) is { } context)
+        {
+            foreach (var (name, value) in App.ToAgentVariables())
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+
+            return context.RunAgent(arguments);
+        }
+
+        var variables = new Dictionary<string, string>(App.ToAgentVariables());
+        if (Environment.GetEnvironmentVariable("DOTNET_TieredPGO") is null)
+        {
+            // As in our own runtimeconfig: profiling for a later re-compile costs a short run time.
+            variables["DOTNET_TieredPGO"] = "0";
+        }
+
         var exec = new List<string> { "exec", "--depsfile", _startup.DepsFile };
         exec.AddRange(["--runtimeconfig", _startup.RuntimeConfigFile is { } config && File.Exists(config)
             ? config
@@ -53,6 +76,6 @@ internal sealed class AgentLauncher
 
         exec.Add(toolAssembly);
         exec.AddRange(arguments);
-        return await ProcessRunner.AttachedAsync(Directory.GetCurrentDirectory(), exec, App.ToAgentVariables(), cancellationToken);
+        return await ProcessRunner.AttachedAsync(Directory.GetCurrentDirectory(), exec, variables, cancellationToken);
     }
 }

@@ -31,6 +31,16 @@ internal static class AssemblyResolver
         };
     }
 
+    /// <summary>
+    /// Loads one of the app's assemblies into the context this tool runs in: the default one in
+    /// the agent process, the app's own (<see cref="AppLoadContext"/>, which resolves it by name
+    /// like every other) when the agent runs inside the tool's process.
+    /// </summary>
     public static Assembly Load(string path)
-        => AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.GetFullPath(path));
+    {
+        var context = AssemblyLoadContext.GetLoadContext(typeof(AssemblyResolver).Assembly)!;
+        return context == AssemblyLoadContext.Default
+            ? context.LoadFromAssemblyPath(Path.GetFullPath(path))
+            : context.LoadFromAssemblyName(AssemblyName.GetAssemblyName(path));
+    }
 }

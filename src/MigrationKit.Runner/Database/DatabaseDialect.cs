@@ -20,6 +20,13 @@ internal abstract class DatabaseDialect
     /// </summary>
     public virtual bool RunsStatementBatches => HasTransactionalDdl;
 
+    /// <summary>
+    /// Whether a batch's affected-row count comes from INSERT/UPDATE/DELETE alone (DDL counts
+    /// nothing), so a revision's DDL and its version-row change can share one round trip and the
+    /// count still tells whether the version table agreed.
+    /// </summary>
+    public virtual bool CountsRowsOfDataChangesOnly => false;
+
     public static DatabaseDialect For(string? providerName) => providerName switch
     {
         PostgreSqlProvider => new PostgreSqlDialect(),

@@ -8,6 +8,10 @@ internal sealed class PostgreSqlDialect : DatabaseDialect
 {
     public override bool HasTransactionalDdl => true;
 
+    // The server counts rows only for statements that read or change rows (SELECT, INSERT, ...),
+    // none of which EF Core's schema operations emit.
+    public override bool CountsRowsOfDataChangesOnly => true;
+
     public override async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken)
         => await ScalarAsync(connection, "SELECT to_regclass(@name) IS NOT NULL", cancellationToken, ("name", QuoteForRegclass(table))) is true;
 

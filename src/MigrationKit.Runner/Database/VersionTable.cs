@@ -11,9 +11,9 @@ namespace MigrationKit.Runner.Database;
 /// </summary>
 internal sealed class VersionTable(
     string name,
-    IMigrationsSqlGenerator sqlGenerator,
+    Lazy<IMigrationsSqlGenerator> sqlGenerator,
     ISqlGenerationHelper sqlHelper,
-    IRelationalTypeMappingSource typeMappings)
+    Lazy<IRelationalTypeMappingSource> typeMappings)
 {
     public const string DefaultName = "migratekit_version";
     public const string Column = "version_num";
@@ -37,12 +37,12 @@ internal sealed class VersionTable(
                     ClrType = typeof(string),
                     MaxLength = IdLength,
                     IsNullable = false,
-                    ColumnType = typeMappings.FindMapping(typeof(string), null, false, false, IdLength, null, false, null, null)?.StoreType,
+                    ColumnType = typeMappings.Value.FindMapping(typeof(string), null, false, false, IdLength, null, false, null, null)?.StoreType,
                 },
             },
             PrimaryKey = new AddPrimaryKeyOperation { Name = Name + "_pkc", Table = Name, Columns = [Column] },
         };
-        return sqlGenerator.Generate([create]);
+        return sqlGenerator.Value.Generate([create]);
     }
 
     public string SelectSql => $"SELECT {sqlHelper.DelimitIdentifier(Column)} FROM {sqlHelper.DelimitIdentifier(Name)}";
@@ -57,5 +57,5 @@ internal sealed class VersionTable(
 
     public string DeleteAllSql => $"DELETE FROM {sqlHelper.DelimitIdentifier(Name)}" + sqlHelper.StatementTerminator;
 
-    private string Literal(string id) => typeMappings.GetMapping(typeof(string)).GenerateSqlLiteral(id);
+    private string Literal(string id) => typeMappings.Value.GetMapping(typeof(string)).GenerateSqlLiteral(id);
 }
