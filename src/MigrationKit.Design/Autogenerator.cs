@@ -25,6 +25,7 @@ public sealed class Autogenerator
 {
     private readonly IServiceProvider _services;
     private readonly IDesignTimeModel _designTimeModel;
+    private readonly bool _altersByRebuild;
 
     public Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly)
     {
@@ -33,6 +34,7 @@ public sealed class Autogenerator
         // From the context itself, which sets up its services on first use; the design-time
         // provider only forwards to them.
         _designTimeModel = context.GetService<IDesignTimeModel>();
+        _altersByRebuild = context.Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite";
     }
 
     /// <summary>
@@ -77,9 +79,9 @@ public sealed class Autogenerator
         var target = _designTimeModel.Model;
         var source = Snapshot(catalog, parent);
         var differ = _services.GetRequiredService<IMigrationsModelDiffer>();
-        var upgrade = StrayDefaults.Remove(differ.GetDifferences(source?.GetRelationalModel(), target.GetRelationalModel()), target);
+        var upgrade = StrayDefaults.Remove(differ.GetDifferences(source?.GetRelationalModel(), target.GetRelationalModel()), target, _altersByRebuild);
         var downgrade = withDowngrade && upgrade.Count > 0
-            ? differ.GetDifferences(target.GetRelationalModel(), source?.GetRelationalModel())
+            ? StrayDefaults.Remove(differ.GetDifferences(target.GetRelationalModel(), source?.GetRelationalModel()), source, _altersByRebuild)
             : [];
         return (upgrade, downgrade, target);
     }
