@@ -26,7 +26,8 @@ public sealed class CaseContext : DbContext
             .ReplaceService<IModelCacheKeyFactory, KeyFactory>();
         if (provider == ScratchDatabase.Postgres)
         {
-            options.UseNpgsql(connectionString);
+            // Unpooled: a case makes several databases, and pooled sessions would stay open on each.
+            options.UseNpgsql(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         }
         else
         {
