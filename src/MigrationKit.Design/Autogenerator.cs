@@ -25,6 +25,7 @@ public sealed class Autogenerator
 {
     private readonly IServiceProvider _services;
     private readonly IDesignTimeModel _designTimeModel;
+    private readonly string? _provider;
 
     public Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly)
     {
@@ -33,6 +34,7 @@ public sealed class Autogenerator
         // From the context itself, which sets up its services on first use; the design-time
         // provider only forwards to them.
         _designTimeModel = context.GetService<IDesignTimeModel>();
+        _provider = context.Database.ProviderName;
     }
 
     /// <summary>
@@ -77,11 +79,16 @@ public sealed class Autogenerator
         var target = _designTimeModel.Model;
         var source = Snapshot(catalog, parent);
         var differ = _services.GetRequiredService<IMigrationsModelDiffer>();
-        var upgrade = StrayDefaults.Remove(differ.GetDifferences(source?.GetRelationalModel(), target.GetRelationalModel()), target);
-        var downgrade = withDowngrade && upgrade.Count > 0
-            ? differ.GetDifferences(target.GetRelationalModel(), source?.GetRelationalModel())
-            : [];
+        var upgrade = Differences(differ, source, target);
+        var downgrade = withDowngrade && upgrade.Count > 0 ? Differences(differ, target, source) : [];
         return (upgrade, downgrade, target);
+    }
+
+    /// <summary>The differ's operations from one model to another (null: an empty database), with what it leaves undone done.</summary>
+    private IReadOnlyList<MigrationOperation> Differences(IMigrationsModelDiffer differ, IModel? from, IModel? to)
+    {
+        var operations = differ.GetDifferences(from?.GetRelationalModel(), to?.GetRelationalModel());
+        return StrayDefaults.Remove(Schemas.Complete(operations, from, to, _provider), to, _provider == ProviderNames.Sqlite);
     }
 
     /// <summary>The model the parent recorded, ready for the differ; null for none.</summary>

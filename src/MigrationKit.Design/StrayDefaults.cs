@@ -5,25 +5,39 @@ using Microsoft.EntityFrameworkCore.Migrations.Operations;
 namespace MigrationKit.Design;
 
 /// <summary>
-/// EF Core's differ gives a required column added to an existing table a default (0, '', false)
-/// so existing rows get a value, and leaves it in the database for good: the schema then differs
-/// from the model and from what EnsureCreated() builds. Where the model has no default, a
-/// revision removes it again right after the column is added.
+/// EF Core's differ gives a required column a default (0, '', false) so existing rows get a
+/// value, both when it adds one to an existing table and when it makes a nullable column
+/// required, and leaves the default in the database for good: the schema then differs from the
+/// model and from what EnsureCreated() builds. Where the model has no default, a revision
+/// removes it again after the change, in Upgrade and Downgrade alike.
 /// </summary>
 internal static class StrayDefaults
 {
-    public static IReadOnlyList<MigrationOperation> Remove(IReadOnlyList<MigrationOperation> operations, IModel target)
+    /// <param name="operations">The differ's operations towards <paramref name="target"/>.</param>
+    /// <param name="target">The model after the operations; null for an empty database (nothing is added then).</param>
+    /// <param name="altersByRebuild">
+    /// True for SQLite: it alters a column by rebuilding the table from the target model, which
+    /// leaves no default behind, and its generator refuses a second AlterColumn of one column.
+    /// </param>
+    public static IReadOnlyList<MigrationOperation> Remove(IReadOnlyList<MigrationOperation> operations, IModel? target, bool altersByRebuild)
     {
+        if (target is null)
+        {
+            return operations;
+        }
+
         var relational = target.GetRelationalModel();
         var result = new List<MigrationOperation>(operations.Count);
         var removals = new List<MigrationOperation>();
         foreach (var operation in operations)
         {
             result.Add(operation);
-            if (operation is AddColumnOperation { DefaultValue: not null } add
-                && relational.FindTable(add.Table, add.Schema)?.FindColumn(add.Name) is { DefaultValue: null, DefaultValueSql: null })
+            if (operation is ColumnOperation { DefaultValue: not null, DefaultValueSql: null } column
+                && (operation is AddColumnOperation || (operation is AlterColumnOperation && !altersByRebuild))
+                && operation is ITableMigrationOperation table
+                && relational.FindTable(table.Table, table.Schema)?.FindColumn(Name(operation)) is { DefaultValue: null, DefaultValueSql: null })
             {
-                removals.Add(WithoutDefault(add));
+                removals.Add(WithoutDefault(column, table, Name(operation)));
             }
         }
 
@@ -32,12 +46,18 @@ internal static class StrayDefaults
         return result;
     }
 
-    private static AlterColumnOperation WithoutDefault(AddColumnOperation added)
+    private static string Name(MigrationOperation column) => column switch
     {
-        var alter = new AlterColumnOperation { Name = added.Name, Table = added.Table, Schema = added.Schema };
-        CopyColumn(added, alter);
+        AddColumnOperation add => add.Name,
+        _ => ((AlterColumnOperation)column).Name,
+    };
+
+    private static AlterColumnOperation WithoutDefault(ColumnOperation changed, ITableMigrationOperation table, string name)
+    {
+        var alter = new AlterColumnOperation { Name = name, Table = table.Table, Schema = table.Schema };
+        CopyColumn(changed, alter);
         alter.DefaultValue = null;
-        CopyColumn(added, alter.OldColumn);
+        CopyColumn(changed, alter.OldColumn);
         return alter;
     }
 
