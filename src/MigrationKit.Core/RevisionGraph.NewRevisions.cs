@@ -75,6 +75,58 @@ public sealed partial class RevisionGraph
     }
 
     /// <summary>
+    /// The nearest common ancestors of the given revisions (parent edges only): the revisions below all of
+    /// them that are not below another such revision. Empty when the revisions share no ancestor (separate
+    /// roots); more than one after criss-cross merges. A merge's snapshot is checked against them.
+    /// </summary>
+    public IReadOnlyList<string> MergeBases(IReadOnlyList<string> revisions)
+    {
+        ArgumentNullException.ThrowIfNull(revisions);
+        bool[]? common = null;
+        foreach (var id in revisions)
+        {
+            var below = Closure([_byId.TryGetValue(id, out var position) ? position : throw Errors.CannotLocate(id)], Direction.Down, withDependencies: false);
+            if (common is null)
+            {
+                common = below;
+                continue;
+            }
+
+            for (var i = 0; i < common.Length; i++)
+            {
+                common[i] &= below[i];
+            }
+        }
+
+        if (common is null)
+        {
+            return [];
+        }
+
+        var bases = new List<int>();
+        // Positions are topological, so walking down from the top meets each nearest one before
+        // the ancestors it hides.
+        var hidden = new bool[common.Length];
+        for (var i = common.Length - 1; i >= 0; i--)
+        {
+            if (!common[i] || hidden[i])
+            {
+                continue;
+            }
+
+            bases.Add(i);
+            var under = Closure(_parents[i], Direction.Down, withDependencies: false);
+            for (var j = 0; j < under.Length; j++)
+            {
+                hidden[j] |= under[j];
+            }
+        }
+
+        bases.Reverse();
+        return IdsAt(bases);
+    }
+
+    /// <summary>
     /// Checks branch labels for a new revision: well formed, given once, and not already a label or a revision id.
     /// </summary>
     public void ValidateNewBranchLabels(IReadOnlyList<string> newBranchLabels)

@@ -193,4 +193,37 @@ public class NewRevisionTests
 
         Assert.Equal("m", Ids(merged.Heads));
     }
+
+    [Fact]
+    public void The_merge_base_of_two_branches_is_their_branch_point()
+    {
+        Assert.Equal("a", Ids(Diamond().MergeBases(["b2", "c2"])));
+        Assert.Equal("a", Ids(TwoHeads().MergeBases(["b", "c"])));
+    }
+
+    [Fact]
+    public void Revisions_on_separate_roots_have_no_merge_base()
+    {
+        Assert.Empty(Labelled().MergeBases(["b2", "y"]));
+    }
+
+    [Fact]
+    public void The_merge_base_is_the_nearest_common_ancestor_only()
+    {
+        // a - b - c - d1
+        //           \ d2
+        var graph = Graph(Rev("a"), Rev("b", "a"), Rev("c", "b"), Rev("d1", "c"), Rev("d2", "c"));
+
+        Assert.Equal("c", Ids(graph.MergeBases(["d1", "d2"])));
+    }
+
+    [Fact]
+    public void A_criss_cross_has_two_merge_bases()
+    {
+        // a - b - m1 - x
+        //   \ c - m2 - y   (m1 and m2 both merge b and c)
+        var graph = Graph(Rev("a"), Rev("b", "a"), Rev("c", "a"), Rev("m1", "b", "c"), Rev("m2", "b", "c"), Rev("x", "m1"), Rev("y", "m2"));
+
+        Assert.Equal("b c", Ids(graph.MergeBases(["x", "y"]).Order(StringComparer.Ordinal)));
+    }
 }

@@ -7,35 +7,7 @@ namespace MigrationKit.EndToEnd;
 [Collection(PackedToolCollection.Name)]
 public sealed class AutogenerateTests(PackedTool tool)
 {
-    private const string Users = """
-        using Microsoft.EntityFrameworkCore;
-
-        namespace App;
-
-        public class AppDbContext : DbContext
-        {
-            public DbSet<User> Users => Set<User>();
-
-            protected override void OnConfiguring(DbContextOptionsBuilder options)
-            {
-                if (Environment.GetEnvironmentVariable("APP_PROVIDER") == "sqlite")
-                {
-                    options.UseSqlite("Data Source=app.db");
-                }
-                else
-                {
-                    options.UseNpgsql("Host=localhost;Database=app");
-                }
-            }
-        }
-
-        public class User
-        {
-            public int Id { get; set; }
-
-            public required string Email { get; set; }
-        }
-        """;
+    private static readonly string Users = AppSources.UsersContext();
 
     [Theory]
     [MemberData(nameof(AppDatabase.Providers), MemberType = typeof(AppDatabase))]
@@ -60,10 +32,7 @@ public sealed class AutogenerateTests(PackedTool tool)
         Succeeded(await app.RunAsync(env, "upgrade", "head", "--no-build"));
         Assert.Equal(["Users"], await database.TablesAsync());
 
-        app.WriteFile("AppDbContext.cs", Users.Replace(
-            "public required string Email { get; set; }",
-            "public required string Email { get; set; }\n\n    public string? Name { get; set; }\n\n    public int Score { get; set; }",
-            StringComparison.Ordinal));
+        app.WriteFile("AppDbContext.cs", AppSources.UsersContext(AppSources.StringColumns("Name") + "\n\n    public int Score { get; set; }"));
         // `check` (for CI) sees the change no revision holds yet.
         var pending = await app.RunAsync(env, "check");
         Assert.Equal(1, pending.ExitCode);
@@ -92,10 +61,7 @@ public sealed class AutogenerateTests(PackedTool tool)
         using var app = await ThrowawayApp.CreateAsync(tool, "DataLoss");
         using var database = await AppDatabase.CreateAsync(AppDatabase.Sqlite);
         var env = database.Environment;
-        var withName = Users.Replace(
-            "public required string Email { get; set; }",
-            "public required string Email { get; set; }\n\n    public string? Name { get; set; }",
-            StringComparison.Ordinal);
+        var withName = WithColumns("Name");
         app.WriteFile("AppDbContext.cs", withName);
         Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "create users"));
 
@@ -105,6 +71,66 @@ public sealed class AutogenerateTests(PackedTool tool)
         Assert.Contains("WARNING: may lose data: drop column Users.Name", result.StandardError);
         Assert.StartsWith("// may lose data: drop column Users.Name", File.ReadAllText(ThrowawayApp.GeneratedFile(result)));
     }
+
+    [Theory]
+    [MemberData(nameof(AppDatabase.Providers), MemberType = typeof(AppDatabase))]
+    public async Task Two_branches_adding_columns_to_one_table_merge_into_the_union_and_leave_nothing_to_autogenerate(string provider)
+    {
+        using var app = await ThrowawayApp.CreateAsync(tool, "MergeSnapshot" + provider);
+        using var database = await AppDatabase.CreateAsync(provider);
+        var env = database.Environment;
+        app.WriteFile("AppDbContext.cs", Users);
+        var root = ThrowawayApp.RevisionId(ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "create users"))));
+
+        // Two developers branch from root, each adding a column to Users.
+        app.WriteFile("AppDbContext.cs", WithColumns("Name"));
+        Assert.Contains("name: \"Name\"", File.ReadAllText(ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "add name")))));
+        app.WriteFile("AppDbContext.cs", WithColumns("Phone"));
+        var phone = ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "add phone", "--head", root, "--splice")));
+        // --head diffs against that revision's snapshot: only Phone, not a drop of Name.
+        var phoneSource = File.ReadAllText(phone);
+        Assert.Contains("name: \"Phone\"", phoneSource);
+        Assert.DoesNotContain("Name", phoneSource.Split("BuildTargetModel")[0]);
+
+        // Both changes in the model, two heads: autogenerate refuses as Alembic does.
+        app.WriteFile("AppDbContext.cs", WithColumns("Name", "Phone"));
+        Assert.Contains("Multiple heads are present", FailedInOneLine(await app.RunAsync(env, "revision", "--autogenerate", "-m", "too early")));
+
+        // A model change that neither branch holds is never absorbed into the merged snapshot.
+        app.WriteFile("AppDbContext.cs", WithColumns("Name", "Phone", "Age"));
+        var pending = FailedInOneLine(await app.RunAsync(env, "merge", "heads", "-m", "merge"));
+        Assert.Contains("not the union of the merged revisions' snapshots", pending);
+        Assert.Contains("add column Users.Age", pending);
+        Assert.DoesNotContain("Users.Name", pending);
+        // Nor does the merge record a model that lacks one branch's change.
+        app.WriteFile("AppDbContext.cs", WithColumns("Name"));
+        Assert.Contains("the model lacks add column Users.Phone", FailedInOneLine(await app.RunAsync(env, "merge", "heads", "-m", "merge")));
+        Assert.Equal(3, Directory.GetFiles(app.RevisionsDirectory, "*.cs").Length);
+
+        app.WriteFile("AppDbContext.cs", WithColumns("Name", "Phone"));
+        var mergeFile = ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "merge", "heads", "-m", "merge")));
+        var mergeSource = File.ReadAllText(mergeFile);
+        Assert.DoesNotContain("migrationBuilder.", mergeSource);
+        Assert.Contains("protected override void BuildTargetModel(ModelBuilder modelBuilder)", mergeSource);
+
+        // No spurious operations: the merged snapshot is the model.
+        Assert.Contains("No changes in schema detected.", Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "nothing")).StandardError);
+        Assert.Equal(["No new upgrade operations detected."], Succeeded(await app.RunAsync(env, "check", "--no-build")).OutputLines);
+        Assert.Equal(4, Directory.GetFiles(app.RevisionsDirectory, "*.cs").Length);
+
+        Succeeded(await app.RunAsync(env, "upgrade", "head", "--no-build"));
+        Assert.Equal(["Email", "Id", "Name", "Phone"], (await ColumnsAsync(database, "Users")).Order(StringComparer.Ordinal));
+        Assert.Equal([ThrowawayApp.RevisionId(mergeFile)], await database.VersionRowsAsync());
+
+        // The next change builds on the merge's snapshot alone.
+        app.WriteFile("AppDbContext.cs", WithColumns("Name", "Phone", "Age"));
+        var age = File.ReadAllText(ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "add age"))));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(age.Split("BuildTargetModel")[0], "migrationBuilder\\.AddColumn"));
+        Assert.Contains("name: \"Age\"", age);
+    }
+
+    /// <summary>The Users model with extra optional string columns.</summary>
+    private static string WithColumns(params string[] columns) => AppSources.UsersContext(AppSources.StringColumns(columns));
 
     private static Task<List<string>> ColumnsAsync(AppDatabase database, string table) => database.QueryAsync(
         database.Provider == AppDatabase.Postgres

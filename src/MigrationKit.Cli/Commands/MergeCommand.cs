@@ -1,5 +1,6 @@
 using McMaster.Extensions.CommandLineUtils;
 using MigrationKit.Core;
+using MigrationKit.Design;
 
 namespace MigrationKit.Cli.Commands;
 
@@ -10,12 +11,17 @@ internal sealed class MergeCommand : CliCommand
     private CommandOption _message = null!;
     private CommandOption _revId = null!;
     private CommandOption _branchLabel = null!;
+    private CommandOption _forceSnapshot = null!;
 
     public override string Name => "merge";
 
     public override string Description => "Merge two or more revisions (or all heads) into one.";
 
-    public override bool NeedsDatabase => false;
+    /// <summary>
+    /// Runs in the agent: when the merged revisions record snapshots, the merge records the merged
+    /// one, which takes the app's model. The DbContext is created only then.
+    /// </summary>
+    public override bool NeedsDatabase => true;
 
     public override void Configure(CommandLineApplication command)
     {
@@ -23,6 +29,7 @@ internal sealed class MergeCommand : CliCommand
         _message = command.Option("-m|--message <MESSAGE>", "What the merge is for.", CommandOptionType.SingleValue);
         _revId = command.Option("--rev-id <ID>", "Use this id instead of a generated one.", CommandOptionType.SingleValue);
         _branchLabel = command.Option("--branch-label <LABEL>", "A label for the merged branch.", CommandOptionType.MultipleValue);
+        _forceSnapshot = command.Option("--force-snapshot", "Record the app's model as the merged snapshot even when it is not exactly the union of the merged revisions' snapshots.", CommandOptionType.NoValue);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -32,13 +39,19 @@ internal sealed class MergeCommand : CliCommand
         var parents = graph.ParentsForMerge(_revisions.Values.Where(v => v is not null).Cast<string>().ToList());
         var labels = _branchLabel.Values.Where(v => v is not null).Cast<string>().ToList();
         graph.ValidateNewBranchLabels(labels);
+        var code = HasSnapshot(app, parents)
+            ? new Autogenerator(app.Context, app.RevisionsAssembly, app.StartupAssembly).Merge(app.Catalog, parents, _forceSnapshot.HasValue())
+            : null;
         var revision = new RevisionInfo(
             RevisionCommand.NewId(app, _revId.Value()),
             parents,
             _message.Value() ?? "",
             labels,
             created: DateTimeOffset.Now);
-        await Out.WriteLineAsync(RevisionCommand.Write(app, revision, versionPath: null));
+        await Out.WriteLineAsync(RevisionCommand.Write(app, revision, versionPath: null, code));
         return 0;
     }
+
+    private static bool HasSnapshot(AppScope app, IReadOnlyList<string> parents)
+        => parents.Any(p => app.Catalog.BuildTargetModel(p) is not null);
 }
