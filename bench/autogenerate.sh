@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `dotnet migratekit revision --autogenerate` against `dotnet ef migrations add`, build included:
 #
-#   bench/autogenerate.sh [--rounds N] [--sizes "10 100 300"] [--baseline REV]   (BENCH_KEEP=1 keeps the apps)
+#   bench/autogenerate.sh [--rounds N] [--sizes "10 100 300"] [--baseline REV] [--out FILE]
+#   (BENCH_KEEP=1 keeps the apps; the report is rewritten after every round, so a stopped run leaves one)
 #
 # Packs this tree with a version of its own, generates two copies of the same Npgsql model per
 # size (one set up with MigrationKit, one with EF Core migrations, `dotnet-ef` 10.0.15 from NuGet),
@@ -15,12 +16,14 @@ root=$(cd "$bench/.." && pwd)
 rounds=5
 sizes="10 100 300"
 baseline=""
+out="$bench/results/autogenerate.txt"
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=${2:?--rounds needs a number}; shift 2 ;;
     --sizes) sizes=${2:?--sizes needs a list}; shift 2 ;;
     --baseline) baseline=${2:?--baseline needs a commit}; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --out) out=$(realpath -m "${2:?--out needs a file}"); shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "autogenerate.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -71,5 +74,5 @@ echo "Generating the apps in $work/gen ..."
 
 echo "Setting up and measuring: $rounds rounds after one warm-up round, tools interleaved ..."
 "$python" "$bench/autogenerate_measure.py" --gen "$work/gen" --sizes $sizes --rounds "$rounds" \
-  --tree "$tree" ${baseline:+--baseline "$baseline"} --out "$bench/results/autogenerate.txt"
-echo "Written to bench/results/autogenerate.txt"
+  --tree "$tree" ${baseline:+--baseline "$baseline"} --out "$out"
+echo "Written to $out"

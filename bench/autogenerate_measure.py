@@ -19,6 +19,7 @@ is restored), so every round starts alike. One warm-up round comes first and is 
 """
 
 import argparse
+import concurrent.futures
 import os
 import platform
 import re
@@ -141,10 +142,15 @@ def main():
 
     tools = [MK, EF, BASE] if args.baseline else [MK, EF]
     apps = {(size, tool): App(args.gen, tool, size) for size in args.sizes for tool in tools}
-    for (size, tool), app in apps.items():
+    # Set-up is not timed: the apps are set up side by side.
+    def set_up(key):
         start = time.monotonic()
-        app.set_up()
-        print(f"  set up {tool}, {size} entities in {time.monotonic() - start:.0f} s", flush=True)
+        apps[key].set_up()
+        print(f"  set up {key[1]}, {key[0]} entities in {time.monotonic() - start:.0f} s", flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(apps)) as pool:
+        for done in [pool.submit(set_up, key) for key in apps]:
+            done.result()
 
     # The reference: the round's change after a full MSBuild build (a touched project file makes
     # the tool build with MSBuild, whatever shortcut it may take for source-only changes).
@@ -158,6 +164,49 @@ def main():
 
     samples = {key: [] for key in apps}
     identical = True
+    def report(done):
+        """The table of the rounds done so far, printed and written (rewritten after every round)."""
+        lines = [
+            f"MigrationKit autogenerate benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, MigrationKit at {args.tree}",
+            f"machine: {os.cpu_count()} cores, {platform.platform()}; dotnet {subprocess.run(['dotnet', '--version'], capture_output=True, text=True).stdout.strip()}, dotnet-ef 10.0.15, EF Core 10.0.15, Npgsql 10.0.3",
+            f"medians of {done} interleaved rounds (after one warm-up round){'' if done == args.rounds else f', {args.rounds - done} of {args.rounds} still to run'}, build included; "
+            "MK/EF < 1 means MigrationKit is faster",
+            "",
+            f"{'model':<14}  {'MigrationKit':>12}  {'dotnet ef':>9}  {'MK/EF':>5}  {'speed-up':>8}"
+            + (f"  {'baseline':>9}  {'base/EF':>7}  {'speed-up':>8}" if args.baseline else ""),
+            f"{'-' * 14}  {'-' * 12}  {'-' * 9}  {'-' * 5}  {'-' * 8}" + (f"  {'-' * 9}  {'-' * 7}  {'-' * 8}" if args.baseline else ""),
+        ]
+        met = True
+        for size in args.sizes:
+            mk, ef = statistics.median(samples[(size, MK)]), statistics.median(samples[(size, EF)])
+            met = met and ef / mk >= 3
+            line = f"{f'{size} entities':<14}  {seconds(mk):>12}  {seconds(ef):>9}  {mk / ef:>5.2f}  {ef / mk:>7.1f}x"
+            if args.baseline:
+                base = statistics.median(samples[(size, BASE)])
+                line += f"  {seconds(base):>9}  {base / ef:>7.2f}  {ef / base:>7.1f}x"
+            lines.append(line)
+        if args.baseline:
+            lines.append(f"baseline: MigrationKit packed at {args.baseline}, timed in the same rounds")
+        lines += [
+            "",
+            f"target (MigrationKit at least 3x faster at every size): {'met' if met else 'NOT met'}",
+            "revisions: " + ("every measured revision is identical (id and date aside) to the reference written after a full MSBuild build"
+                             if identical else "SOME REVISIONS DIFFER from the reference written after a full MSBuild build"),
+            "",
+            "samples (seconds, in round order):",
+        ]
+        for (size, tool), values in samples.items():
+            lines.append(f"  {size} entities / {tool}: " + " ".join(f"{v:.3f}" for v in values))
+        lines += ["", "commands (run in the app's folder, after adding one property to one entity):",
+                  f"  {MK}{' and baseline' if args.baseline else ''}: {' '.join(MK_COMMAND[:-1])} \"{MK_COMMAND[-1]}\"",
+                  f"  {EF}: {' '.join(EF_COMMAND)}"]
+        report = "\n".join(lines) + "\n"
+        if done == args.rounds:
+            print("\n" + report)
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as f:
+                f.write(report)
+
     for round_number in range(args.rounds + 1):
         warm_up = round_number == 0
         for size in args.sizes:
@@ -170,46 +219,9 @@ def main():
                 if not warm_up:
                     samples[(size, tool)].append(elapsed)
         print(f"  round {round_number}{' (warm-up)' if warm_up else ''} done", flush=True)
+        if not warm_up:
+            report(round_number)
 
-    lines = [
-        f"MigrationKit autogenerate benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, MigrationKit at {args.tree}",
-        f"machine: {os.cpu_count()} cores, {platform.platform()}; dotnet {subprocess.run(['dotnet', '--version'], capture_output=True, text=True).stdout.strip()}, dotnet-ef 10.0.15, EF Core 10.0.15, Npgsql 10.0.3",
-        f"medians of {args.rounds} interleaved rounds (after one warm-up round), build included; "
-        "MK/EF < 1 means MigrationKit is faster",
-        "",
-        f"{'model':<14}  {'MigrationKit':>12}  {'dotnet ef':>9}  {'MK/EF':>5}  {'speed-up':>8}"
-        + (f"  {'baseline':>9}  {'base/EF':>7}  {'speed-up':>8}" if args.baseline else ""),
-        f"{'-' * 14}  {'-' * 12}  {'-' * 9}  {'-' * 5}  {'-' * 8}" + (f"  {'-' * 9}  {'-' * 7}  {'-' * 8}" if args.baseline else ""),
-    ]
-    met = True
-    for size in args.sizes:
-        mk, ef = statistics.median(samples[(size, MK)]), statistics.median(samples[(size, EF)])
-        met = met and ef / mk >= 3
-        line = f"{f'{size} entities':<14}  {seconds(mk):>12}  {seconds(ef):>9}  {mk / ef:>5.2f}  {ef / mk:>7.1f}x"
-        if args.baseline:
-            base = statistics.median(samples[(size, BASE)])
-            line += f"  {seconds(base):>9}  {base / ef:>7.2f}  {ef / base:>7.1f}x"
-        lines.append(line)
-    if args.baseline:
-        lines.append(f"baseline: MigrationKit packed at {args.baseline}, timed in the same rounds")
-    lines += [
-        "",
-        f"target (MigrationKit at least 3x faster at every size): {'met' if met else 'NOT met'}",
-        "revisions: " + ("every measured revision is identical (id and date aside) to the reference written after a full MSBuild build"
-                         if identical else "SOME REVISIONS DIFFER from the reference written after a full MSBuild build"),
-        "",
-        "samples (seconds, in round order):",
-    ]
-    for (size, tool), values in samples.items():
-        lines.append(f"  {size} entities / {tool}: " + " ".join(f"{v:.3f}" for v in values))
-    lines += ["", "commands (run in the app's folder, after adding one property to one entity):",
-              f"  {MK}{' and baseline' if args.baseline else ''}: {' '.join(MK_COMMAND[:-1])} \"{MK_COMMAND[-1]}\"",
-              f"  {EF}: {' '.join(EF_COMMAND)}"]
-    report = "\n".join(lines) + "\n"
-    print("\n" + report)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(report)
     return 0 if identical else 1
 
 
