@@ -14,7 +14,7 @@ namespace MigrationKit.Cli.Hosting;
 /// <param name="Compiler">The SDK's csc.dll that MSBuild ran.</param>
 /// <param name="Shared">Whether MSBuild used the compiler server (UseSharedCompilation), as we then do.</param>
 /// <param name="Arguments">The arguments, as the Csc task wrote them into its response file.</param>
-/// <param name="CapturedAtUtc">When that build started: a compiler input written since is not in the arguments' world.</param>
+/// <param name="CapturedAtUtc">When that build ended: a compiler input written since is not in the arguments' world.</param>
 /// <param name="DefaultSources">
 /// The project takes its sources from the SDK's default glob only (no Compile item of its own, and
 /// the sources MSBuild gave the compiler are exactly the .cs files we see), so a .cs file added or
@@ -37,7 +37,7 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
     /// The compiler call of a build, or null when the build ran no C# compiler (up to date, or not
     /// C#) or ran one we cannot run the same way.
     /// </summary>
-    public static CompilerCall? FromBuild(JsonElement answer, ProjectInfo info, IReadOnlyList<string> projectFiles, DateTime startedUtc)
+    public static CompilerCall? FromBuild(JsonElement answer, ProjectInfo info, IReadOnlyList<string> projectFiles, DateTime finishedUtc)
     {
         if (!answer.TryGetProperty("Items", out var items)
             || !items.TryGetProperty("CscCommandLineArgs", out var list)
@@ -56,7 +56,7 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
 
         // /noconfig only counts on the command line, where we put it back.
         var arguments = list.EnumerateArray().Select(i => i.GetProperty("Identity").GetString()!).Where(a => a != "/noconfig").ToList();
-        var call = new CompilerCall(compiler, !string.Equals(Get("UseSharedCompilation"), "false", StringComparison.OrdinalIgnoreCase), arguments, startedUtc, DefaultSources: false);
+        var call = new CompilerCall(compiler, !string.Equals(Get("UseSharedCompilation"), "false", StringComparison.OrdinalIgnoreCase), arguments, finishedUtc, DefaultSources: false);
         var seen = projectFiles.Where(f => f.EndsWith(".cs", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
         var defaultSources = string.Equals(Get("EnableDefaultCompileItems"), "true", StringComparison.OrdinalIgnoreCase)
             && !info.ProjectFiles().Any(f => File.ReadAllText(f).Contains("<Compile", StringComparison.Ordinal))

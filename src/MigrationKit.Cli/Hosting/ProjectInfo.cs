@@ -85,8 +85,11 @@ internal sealed record ProjectInfo(
             return info;
         }
 
+        // The compiler's other inputs (editor configs, references) may be written by this very build:
+        // they count as changed only when newer than its end.
+        var finished = DateTime.UtcNow;
         var inputs = BuildInputs.Read(info, started);
-        WriteCache(cache, new CacheEntry(stamp, info, inputs, CompilerCall.FromBuild(answer, info, inputs.Files, started)));
+        WriteCache(cache, new CacheEntry(stamp, info, inputs, CompilerCall.FromBuild(answer, info, inputs.Files, finished)));
         return info;
     }
 
