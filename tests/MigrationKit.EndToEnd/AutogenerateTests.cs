@@ -132,6 +132,58 @@ public sealed class AutogenerateTests(PackedTool tool)
     /// <summary>The Users model with extra optional string columns.</summary>
     private static string WithColumns(params string[] columns) => AppSources.UsersContext(AppSources.StringColumns(columns));
 
+    [Fact]
+    public async Task Source_edits_are_compiled_directly_and_project_changes_go_through_msbuild_so_each_revision_sees_the_model_as_written()
+    {
+        using var app = await ThrowawayApp.CreateAsync(tool, "DirectCompile");
+        using var database = await AppDatabase.CreateAsync(AppDatabase.Sqlite);
+        var env = database.Environment;
+        const string DirectCompile = "only C# sources changed since MSBuild last built it";
+
+        // An edited source since the build of CreateAsync: the compiler alone, and the edit is in.
+        app.WriteFile("AppDbContext.cs", Users);
+        var created = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "create users", "--verbose"));
+        Assert.Contains(DirectCompile, created.StandardError);
+        Assert.Contains("migrationBuilder.CreateTable(", File.ReadAllText(ThrowawayApp.GeneratedFile(created)));
+
+        // A new source file, and the revision just written: the compiler alone still, with both.
+        var withOrders = Users.Replace(
+            "public DbSet<User> Users => Set<User>();",
+            "public DbSet<User> Users => Set<User>();\n\n    public DbSet<Order> Orders => Set<Order>();",
+            StringComparison.Ordinal);
+        app.WriteFile("Order.cs", "namespace App;\n\npublic class Order\n{\n    public int Id { get; set; }\n}\n");
+        app.WriteFile("AppDbContext.cs", withOrders);
+        var orders = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "orders", "--verbose"));
+        Assert.Contains(DirectCompile, orders.StandardError);
+        var ordersSource = File.ReadAllText(ThrowawayApp.GeneratedFile(orders));
+        Assert.Contains("name: \"Orders\"", ordersSource);
+        Assert.DoesNotContain("name: \"Users\"", ordersSource);
+
+        // The project file now defines a symbol the source reads: only MSBuild knows it, so MSBuild
+        // builds, and the column the symbol turns on is in the revision.
+        app.WriteFile("AppDbContext.cs", withOrders.Replace(
+            "public required string Email { get; set; }",
+            "public required string Email { get; set; }\n\n#if WITH_NAME\n    public string? Name { get; set; }\n#endif",
+            StringComparison.Ordinal));
+        var project = Path.Combine(app.Directory, "App.csproj");
+        File.WriteAllText(project, File.ReadAllText(project).Replace(
+            "<RootNamespace>App</RootNamespace>",
+            "<RootNamespace>App</RootNamespace>\n    <DefineConstants>$(DefineConstants);WITH_NAME</DefineConstants>",
+            StringComparison.Ordinal));
+        var named = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "name", "--verbose"));
+        Assert.DoesNotContain(DirectCompile, named.StandardError);
+        Assert.Contains("name: \"Name\"", File.ReadAllText(ThrowawayApp.GeneratedFile(named)));
+
+        // A compile error on the direct path is the build's first error, in one line.
+        app.WriteFile("Order.cs", "namespace App;\n\npublic class Order\n{\n    public int Id { get; set; } oops\n}\n");
+        var broken = await app.RunAsync(env, "revision", "--autogenerate", "-m", "broken");
+        Assert.Equal(1, broken.ExitCode);
+        var error = Assert.Single(broken.ErrorLines);
+        Assert.StartsWith("ERROR: Build failed: ", error);
+        Assert.Contains("error CS", error);
+        Assert.Equal(3, Directory.GetFiles(app.RevisionsDirectory, "*.cs").Length);
+    }
+
     private static Task<List<string>> ColumnsAsync(AppDatabase database, string table) => database.QueryAsync(
         database.Provider == AppDatabase.Postgres
             ? $"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}' ORDER BY 1"

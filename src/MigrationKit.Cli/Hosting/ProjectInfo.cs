@@ -59,25 +59,47 @@ internal sealed record ProjectInfo(
             return cached.Info;
         }
 
-        if (cached is { Build: { } lastBuild } && lastBuild.IsCurrent(cached.Info))
+        if (cached is { Build: { } lastBuild } && lastBuild.ChangesSince(cached.Info) is { } changes)
         {
-            Log.Debug("{Project} is up to date; not building", projectFile);
-            return cached.Info;
+            if (changes.IsEmpty)
+            {
+                Log.Debug("{Project} is up to date; not building", projectFile);
+                return cached.Info;
+            }
+
+            if (cached.Compiler?.After(changes, cached.Info.ProjectDirectory) is { } compiler)
+            {
+                var compileStarted = DateTime.UtcNow;
+                await compiler.CompileAsync(cached.Info, cancellationToken);
+                WriteCache(cache, cached with { Build = BuildInputs.Read(cached.Info, compileStarted), Compiler = compiler });
+                return cached.Info;
+            }
         }
 
         // Files changed while MSBuild runs may have been missed by it: they count as changed after.
         var started = DateTime.UtcNow;
-        var info = await QueryAsync(projectFile, configuration, framework, build, cancellationToken);
-        WriteCache(cache, new CacheEntry(stamp, info, build ? BuildInputs.Read(info, started) : cached?.Build));
+        var (info, answer) = await QueryAsync(projectFile, configuration, framework, build, cancellationToken);
+        if (!build)
+        {
+            WriteCache(cache, new CacheEntry(stamp, info, cached?.Build, cached?.Compiler));
+            return info;
+        }
+
+        // The compiler's other inputs (editor configs, references) may be written by this very build:
+        // they count as changed only when newer than its end.
+        var finished = DateTime.UtcNow;
+        var inputs = BuildInputs.Read(info, started);
+        WriteCache(cache, new CacheEntry(stamp, info, inputs, CompilerCall.FromBuild(answer, info, inputs.Files, finished)));
         return info;
     }
 
-    private static async Task<ProjectInfo> QueryAsync(string projectFile, string? configuration, string? framework, bool build, CancellationToken cancellationToken)
+    private static async Task<(ProjectInfo Info, JsonElement Answer)> QueryAsync(string projectFile, string? configuration, string? framework, bool build, CancellationToken cancellationToken)
     {
         var arguments = new List<string> { "msbuild", projectFile, "-nologo" };
         if (build)
         {
             arguments.AddRange(["-restore", "-target:Build", "-verbosity:quiet"]);
+            arguments.AddRange(CompilerCall.MSBuildArguments);
         }
 
         arguments.AddRange(Properties.Select(p => "-getProperty:" + p));
@@ -121,7 +143,7 @@ internal sealed record ProjectInfo(
         }
 
         var runtimeConfig = Get("ProjectRuntimeConfigFilePath");
-        return new ProjectInfo(
+        return (new ProjectInfo(
             projectFile,
             Path.GetDirectoryName(projectFile)!,
             targetPath,
@@ -129,7 +151,7 @@ internal sealed record ProjectInfo(
             runtimeConfig.Length > 0 ? runtimeConfig : null,
             Get("RootNamespace"),
             Get("NuGetPackageFolders").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            hasProjectReferences);
+            hasProjectReferences), json);
     }
 
     private static string CacheFile(string projectFile, string? configuration, string? framework)
@@ -138,8 +160,14 @@ internal sealed record ProjectInfo(
 
     /// <summary>What the MSBuild answer depends on: the project file and the Directory.Build files above it.</summary>
     private static string InputsStamp(string projectFile)
+        => string.Join('|', ProjectFilesOf(projectFile).Select(f => $"{f}|{File.GetLastWriteTimeUtc(f).Ticks}"));
+
+    /// <summary>The project file and the Directory.Build/Packages files MSBuild imports from the folders above it.</summary>
+    public IEnumerable<string> ProjectFiles() => ProjectFilesOf(ProjectFile);
+
+    private static IEnumerable<string> ProjectFilesOf(string projectFile)
     {
-        var stamp = new System.Text.StringBuilder(projectFile).Append('|').Append(File.GetLastWriteTimeUtc(projectFile).Ticks);
+        yield return projectFile;
         for (var folder = Path.GetDirectoryName(projectFile); folder is not null; folder = Path.GetDirectoryName(folder))
         {
             foreach (var name in (string[])["Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props"])
@@ -147,12 +175,10 @@ internal sealed record ProjectInfo(
                 var path = Path.Combine(folder, name);
                 if (File.Exists(path))
                 {
-                    stamp.Append('|').Append(path).Append('|').Append(File.GetLastWriteTimeUtc(path).Ticks);
+                    yield return path;
                 }
             }
         }
-
-        return stamp.ToString();
     }
 
     private static CacheEntry? TryReadCache(string cache, string stamp)
@@ -192,59 +218,8 @@ internal sealed record ProjectInfo(
     /// <param name="Stamp">The project and Directory.Build files' paths and times the answer was given for.</param>
     /// <param name="Info">MSBuild's answer.</param>
     /// <param name="Build">What the last successful build saw, when this tool ran it.</param>
-    private sealed record CacheEntry(string Stamp, ProjectInfo Info, BuildInputs? Build);
-
-    /// <summary>
-    /// The project's files at the end of a successful build. The next build is skipped while the
-    /// same files exist and none changed since: MSBuild would find nothing to do, in seconds.
-    /// Projects referencing other projects are always built: their inputs are not all here.
-    /// </summary>
-    internal sealed record BuildInputs(DateTime BuiltAtUtc, IReadOnlyList<string> Files)
-    {
-        // Files a run writes beside the project without being build inputs (SQLite databases).
-        private static readonly string[] NotInputs = [".db", ".db-journal", ".db-wal", ".db-shm", ".sqlite", ".sqlite3", ".migratekit-lock", ".log"];
-
-        public static BuildInputs Read(ProjectInfo info, DateTime startedUtc)
-            => new(startedUtc, Enumerate(info.ProjectDirectory).Select(f => f.FullName).ToList());
-
-        public bool IsCurrent(ProjectInfo info)
-        {
-            if (info.HasProjectReferences)
-            {
-                return false;
-            }
-
-            var files = Enumerate(info.ProjectDirectory).ToList();
-            return files.Count == Files.Count
-                && files.Select(f => f.FullName).SequenceEqual(Files, StringComparer.Ordinal)
-                && files.All(f => f.LastWriteTimeUtc < BuiltAtUtc);
-        }
-
-        private static IEnumerable<FileInfo> Enumerate(string projectDirectory)
-        {
-            var pending = new Stack<DirectoryInfo>([new DirectoryInfo(projectDirectory)]);
-            var files = new List<FileInfo>();
-            while (pending.Count > 0)
-            {
-                foreach (var entry in pending.Pop().EnumerateFileSystemInfos())
-                {
-                    if (entry is DirectoryInfo folder)
-                    {
-                        if (folder.Name is not ("bin" or "obj" or "node_modules") && !folder.Name.StartsWith('.'))
-                        {
-                            pending.Push(folder);
-                        }
-                    }
-                    else if (!NotInputs.Any(e => entry.Name.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
-                    {
-                        files.Add((FileInfo)entry);
-                    }
-                }
-            }
-
-            return files.OrderBy(f => f.FullName, StringComparer.Ordinal);
-        }
-    }
+    /// <param name="Compiler">The C# compiler's call of the last MSBuild build that compiled the project, when this tool ran it.</param>
+    private sealed record CacheEntry(string Stamp, ProjectInfo Info, BuildInputs? Build, CompilerCall? Compiler);
 
     internal static string FirstError(string output)
     {

@@ -1,0 +1,233 @@
+"""Times `dotnet migratekit revision --autogenerate` against `dotnet ef migrations add` on the apps
+that autogenerate_generate.py wrote, build included, and prints (and saves) medians and ratios.
+
+    /usr/bin/python3 bench/autogenerate_measure.py --gen DIR --sizes 10 100 300 [--rounds 5]
+        [--out FILE] [--tree COMMIT] [--baseline COMMIT]
+
+With --baseline, the mkbase-SIZE apps (MigrationKit packed at that commit) are timed in the same
+rounds, as a third tool: before and after a change, against the same EF Core samples.
+
+Set-up (not timed): `dotnet tool restore`, then `migratekit init` plus one initial revision in the
+MigrationKit copy and one initial migration in the EF Core copy. Then a reference revision of the
+round's change is written after a full MSBuild build (the project file touched), to compare every
+measured revision with.
+
+Every round, for each size and each tool (the order of the tools alternates from round to round):
+add one property to the same entity, run the tool's command (timed, from start to exit), check what
+it wrote, then put the sources back as they were and delete what the tool wrote (EF's snapshot file
+is restored), so every round starts alike. One warm-up round comes first and is not counted.
+"""
+
+import argparse
+import concurrent.futures
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from autogenerate_generate import MARKER, changed_entity  # noqa: E402
+
+MK, EF, BASE = "MigrationKit", "dotnet ef", "MigrationKit (baseline)"
+FOLDERS = {MK: "mk", EF: "ef", BASE: "mkbase"}
+TIMEOUT_SECONDS = 900
+MK_COMMAND = ["dotnet", "migratekit", "revision", "--autogenerate", "-m", "add bench extra"]
+EF_COMMAND = ["dotnet", "ef", "migrations", "add", "AddBenchExtra"]
+NEW_PROPERTY = "public int? BenchExtra { get; set; }"
+
+
+class Failure(Exception):
+    pass
+
+
+def run(folder, command):
+    env = dict(os.environ, DOTNET_NOLOGO="1", DOTNET_CLI_TELEMETRY_OPTOUT="1")
+    start = time.monotonic()
+    result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+    elapsed = time.monotonic() - start
+    if result.returncode != 0:
+        lines = (result.stdout + result.stderr).strip().splitlines()
+        first = next((l for l in lines if "error" in l.lower()), lines[-1] if lines else "no output")
+        raise Failure(f"`{' '.join(command)}` in {folder} exited {result.returncode}: {first.strip()}")
+    return elapsed, result
+
+
+def files_in(folder):
+    return set(os.listdir(folder)) if os.path.isdir(folder) else set()
+
+
+class App:
+    """One copy of the model, for one tool: makes the round's change and takes it back."""
+
+    def __init__(self, gen, tool, size):
+        self.tool, self.size = tool, size
+        self.folder = os.path.join(gen, f"{FOLDERS[tool]}-{size}")
+        self.is_mk = tool != EF
+        self.output = os.path.join(self.folder, "Revisions" if self.is_mk else "Migrations")
+        self.entity = os.path.join(self.folder, "Entities", changed_entity(size) + ".cs")
+        self.snapshot = os.path.join(self.output, "AppDbContextModelSnapshot.cs")
+
+    def set_up(self):
+        run(self.folder, ["dotnet", "tool", "restore"])
+        # `dotnet ef` builds without restoring: the developer has restored (and built) before.
+        run(self.folder, ["dotnet", "restore"])
+        if self.is_mk:
+            run(self.folder, ["dotnet", "migratekit", "init"])
+            run(self.folder, ["dotnet", "migratekit", "revision", "--autogenerate", "-m", "initial"])
+        else:
+            run(self.folder, ["dotnet", "ef", "migrations", "add", "Initial"])
+        with open(self.entity, encoding="utf-8") as f:
+            self.original = f.read()
+        self.saved_snapshot = None if self.is_mk else open(self.snapshot, encoding="utf-8").read()
+        self.known = files_in(self.output)
+
+    def change(self):
+        with open(self.entity, "w", encoding="utf-8") as f:
+            f.write(self.original.replace(MARKER, NEW_PROPERTY + "\n\n    " + MARKER))
+
+    def command(self):
+        return MK_COMMAND if self.is_mk else EF_COMMAND
+
+    def measure(self):
+        """One round: change, time the command, check and return what it wrote, take it all back."""
+        self.change()
+        try:
+            elapsed, _ = run(self.folder, self.command())
+            written = sorted(files_in(self.output) - self.known)
+            main = [f for f in written if not f.endswith(".Designer.cs")]
+            if len(main) != 1:
+                raise Failure(f"{self.tool} wrote {written} in {self.output}, expected one new file")
+            with open(os.path.join(self.output, main[0]), encoding="utf-8") as f:
+                text = f.read()
+            if 'name: "BenchExtra"' not in text or "AddColumn<int>(" not in text:
+                raise Failure(f"{self.tool}'s {main[0]} does not add the column BenchExtra")
+            return elapsed, normalized(text, main[0])
+        finally:
+            self.take_back()
+
+    def take_back(self):
+        for name in files_in(self.output) - self.known:
+            os.remove(os.path.join(self.output, name))
+        if self.saved_snapshot is not None:
+            with open(self.snapshot, "w", encoding="utf-8") as f:
+                f.write(self.saved_snapshot)
+        with open(self.entity, "w", encoding="utf-8") as f:
+            f.write(self.original)
+
+
+def normalized(text, file_name):
+    """A revision without what differs from run to run: its id and its creation time."""
+    rev_id = file_name.split("_", 1)[0]
+    return re.sub(r"\n\s*Created = \"[^\"]*\",?", "", text).replace(rev_id, "ID")
+
+
+def seconds(value):
+    return f"{value:.3f} s"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--gen", required=True)
+    parser.add_argument("--sizes", type=int, nargs="+", required=True)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--out")
+    parser.add_argument("--tree", default="unknown")
+    parser.add_argument("--baseline")
+    args = parser.parse_args()
+
+    tools = [MK, EF, BASE] if args.baseline else [MK, EF]
+    apps = {(size, tool): App(args.gen, tool, size) for size in args.sizes for tool in tools}
+    # Set-up is not timed: the apps are set up side by side.
+    def set_up(key):
+        start = time.monotonic()
+        apps[key].set_up()
+        print(f"  set up {key[1]}, {key[0]} entities in {time.monotonic() - start:.0f} s", flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(apps)) as pool:
+        for done in [pool.submit(set_up, key) for key in apps]:
+            done.result()
+
+    # The reference: the round's change after a full MSBuild build (a touched project file makes
+    # the tool build with MSBuild, whatever shortcut it may take for source-only changes).
+    references = {}
+    for size in args.sizes:
+        app = apps[(size, MK)]
+        os.utime(os.path.join(app.folder, "BenchApp.csproj"))
+        references[size] = app.measure()[1]
+        if args.baseline:
+            apps[(size, BASE)].measure()
+
+    samples = {key: [] for key in apps}
+    identical = True
+    def report(done):
+        """The table of the rounds done so far, printed and written (rewritten after every round)."""
+        lines = [
+            f"MigrationKit autogenerate benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, MigrationKit at {args.tree}",
+            f"machine: {os.cpu_count()} cores, {platform.platform()}; dotnet {subprocess.run(['dotnet', '--version'], capture_output=True, text=True).stdout.strip()}, dotnet-ef 10.0.15, EF Core 10.0.15, Npgsql 10.0.3",
+            f"medians of {done} interleaved rounds (after one warm-up round){'' if done == args.rounds else f', {args.rounds - done} of {args.rounds} still to run'}, build included; "
+            "MK/EF < 1 means MigrationKit is faster",
+            "",
+            f"{'model':<14}  {'MigrationKit':>12}  {'dotnet ef':>9}  {'MK/EF':>5}  {'speed-up':>8}"
+            + (f"  {'baseline':>9}  {'base/EF':>7}  {'speed-up':>8}" if args.baseline else ""),
+            f"{'-' * 14}  {'-' * 12}  {'-' * 9}  {'-' * 5}  {'-' * 8}" + (f"  {'-' * 9}  {'-' * 7}  {'-' * 8}" if args.baseline else ""),
+        ]
+        met = True
+        for size in args.sizes:
+            mk, ef = statistics.median(samples[(size, MK)]), statistics.median(samples[(size, EF)])
+            met = met and ef / mk >= 3
+            line = f"{f'{size} entities':<14}  {seconds(mk):>12}  {seconds(ef):>9}  {mk / ef:>5.2f}  {ef / mk:>7.1f}x"
+            if args.baseline:
+                base = statistics.median(samples[(size, BASE)])
+                line += f"  {seconds(base):>9}  {base / ef:>7.2f}  {ef / base:>7.1f}x"
+            lines.append(line)
+        if args.baseline:
+            lines.append(f"baseline: MigrationKit packed at {args.baseline}, timed in the same rounds")
+        lines += [
+            "",
+            f"target (MigrationKit at least 3x faster at every size): {'met' if met else 'NOT met'}",
+            "revisions: " + ("every measured revision is identical (id and date aside) to the reference written after a full MSBuild build"
+                             if identical else "SOME REVISIONS DIFFER from the reference written after a full MSBuild build"),
+            "",
+            "samples (seconds, in round order):",
+        ]
+        for (size, tool), values in samples.items():
+            lines.append(f"  {size} entities / {tool}: " + " ".join(f"{v:.3f}" for v in values))
+        lines += ["", "commands (run in the app's folder, after adding one property to one entity):",
+                  f"  {MK}{' and baseline' if args.baseline else ''}: {' '.join(MK_COMMAND[:-1])} \"{MK_COMMAND[-1]}\"",
+                  f"  {EF}: {' '.join(EF_COMMAND)}"]
+        report = "\n".join(lines) + "\n"
+        if done == args.rounds:
+            print("\n" + report)
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as f:
+                f.write(report)
+
+    for round_number in range(args.rounds + 1):
+        warm_up = round_number == 0
+        for size in args.sizes:
+            shift = round_number % len(tools)
+            for tool in tools[shift:] + tools[:shift]:
+                elapsed, text = apps[(size, tool)].measure()
+                if tool == MK and text != references[size]:
+                    identical = False
+                    print(f"  round {round_number}: the revision for {size} entities differs from the reference", file=sys.stderr)
+                if not warm_up:
+                    samples[(size, tool)].append(elapsed)
+        print(f"  round {round_number}{' (warm-up)' if warm_up else ''} done", flush=True)
+        if not warm_up:
+            report(round_number)
+
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Failure as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,198 @@
+using System.Text.Json;
+using MigrationKit.Core;
+using Serilog;
+
+namespace MigrationKit.Cli.Hosting;
+
+/// <summary>
+/// The C# compiler's command line from the last MSBuild build that compiled the project (the Csc
+/// task's arguments, asked for with ProvideCommandLineArgs), to compile it again directly when only
+/// C# sources changed since: the compiler alone, without MSBuild's start-up, evaluation, restore and
+/// target graph. MSBuild stays the judge of everything else: any other change makes the tool build
+/// with MSBuild again (<see cref="ProjectInfo"/>).
+/// </summary>
+/// <param name="Compiler">The SDK's csc.dll that MSBuild ran.</param>
+/// <param name="Shared">Whether MSBuild used the compiler server (UseSharedCompilation), as we then do.</param>
+/// <param name="Arguments">The arguments, as the Csc task wrote them into its response file.</param>
+/// <param name="CapturedAtUtc">When that build ended: a compiler input written since is not in the arguments' world.</param>
+/// <param name="DefaultSources">
+/// The project takes its sources from the SDK's default glob only (no Compile item of its own, and
+/// the sources MSBuild gave the compiler are exactly the .cs files we see), so a .cs file added or
+/// deleted since changes the compiler's source list and nothing else.
+/// </param>
+internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<string> Arguments, DateTime CapturedAtUtc, bool DefaultSources)
+{
+    /// <summary>What to ask MSBuild for, beside the build, to make a <see cref="CompilerCall"/> of its answer.</summary>
+    public static readonly string[] MSBuildArguments =
+    [
+        "-property:ProvideCommandLineArgs=true", "-getItem:CscCommandLineArgs",
+        "-getProperty:RoslynTargetsPath", "-getProperty:UseSharedCompilation", "-getProperty:EnableDefaultCompileItems",
+    ];
+
+    // Options whose value is a file the compiler reads: when one changed, MSBuild decides again.
+    private static readonly string[] FileOptions =
+        ["/reference:", "/analyzer:", "/analyzerconfig:", "/additionalfile:", "/ruleset:", "/keyfile:", "/resource:", "/linkresource:", "/win32res:", "/win32icon:", "/win32manifest:", "/embed:", "/sourcelink:"];
+
+    /// <summary>
+    /// The compiler call of a build, or null when the build ran no C# compiler (up to date, or not
+    /// C#) or ran one we cannot run the same way.
+    /// </summary>
+    public static CompilerCall? FromBuild(JsonElement answer, ProjectInfo info, IReadOnlyList<string> projectFiles, DateTime finishedUtc)
+    {
+        if (!answer.TryGetProperty("Items", out var items)
+            || !items.TryGetProperty("CscCommandLineArgs", out var list)
+            || list.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        var properties = answer.GetProperty("Properties");
+        string Get(string name) => properties.TryGetProperty(name, out var value) ? value.GetString() ?? "" : "";
+        var compiler = Path.Combine(Get("RoslynTargetsPath"), "bincore", "csc.dll");
+        if (!File.Exists(compiler))
+        {
+            return null;
+        }
+
+        // /noconfig only counts on the command line, where we put it back.
+        var arguments = list.EnumerateArray().Select(i => i.GetProperty("Identity").GetString()!).Where(a => a != "/noconfig").ToList();
+        var call = new CompilerCall(compiler, !string.Equals(Get("UseSharedCompilation"), "false", StringComparison.OrdinalIgnoreCase), arguments, finishedUtc, DefaultSources: false);
+        var seen = projectFiles.Where(f => f.EndsWith(".cs", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        var defaultSources = string.Equals(Get("EnableDefaultCompileItems"), "true", StringComparison.OrdinalIgnoreCase)
+            && !info.ProjectFiles().Any(f => File.ReadAllText(f).Contains("<Compile", StringComparison.Ordinal))
+            && call.Sources(info.ProjectDirectory).Where(s => IsUnder(s, info.ProjectDirectory) && !IsBuildOutput(s, info.ProjectDirectory)).ToHashSet(StringComparer.Ordinal).SetEquals(seen);
+        return call with { DefaultSources = defaultSources };
+    }
+
+    /// <summary>
+    /// The call that compiles the project's sources after the changes given, or null when one of
+    /// them is not a C# source the compiler already reads (or a source added or deleted under a
+    /// project that chooses its own), or when another input of the compiler changed.
+    /// </summary>
+    public CompilerCall? After(ProjectChanges changes, string projectDirectory)
+    {
+        var sources = Sources(projectDirectory).ToHashSet(StringComparer.Ordinal);
+        if (!changes.Modified.All(sources.Contains)
+            || ((changes.Added.Count > 0 || changes.Removed.Count > 0)
+                && !(DefaultSources && changes.Added.Concat(changes.Removed).All(f => f.EndsWith(".cs", StringComparison.Ordinal))))
+            || !InputsUnchanged(projectDirectory))
+        {
+            return null;
+        }
+
+        if (changes.Added.Count == 0 && changes.Removed.Count == 0)
+        {
+            return this;
+        }
+
+        var removed = changes.Removed.ToHashSet(StringComparer.Ordinal);
+        var arguments = Arguments.Where(a => IsOption(a) || !removed.Contains(Path.GetFullPath(Unquote(a), projectDirectory)))
+            .Concat(changes.Added.Select(f => Quoted(Path.GetRelativePath(projectDirectory, f))))
+            .ToList();
+        return this with { Arguments = arguments };
+    }
+
+    /// <summary>
+    /// Runs the compiler as MSBuild's CoreCompile would, then copies its outputs where MSBuild's
+    /// copy to the output folder puts them.
+    /// </summary>
+    public async Task CompileAsync(ProjectInfo info, CancellationToken cancellationToken)
+    {
+        var output = Path.GetFullPath(Unquote(Option("/out:") ?? throw new MigrationKitException($"No /out: in the compiler arguments of '{info.ProjectFile}'.")), info.ProjectDirectory);
+        var responseFile = Path.ChangeExtension(output, ".migratekit.rsp");
+        await File.WriteAllLinesAsync(responseFile, Arguments, cancellationToken);
+        List<string> command = ["exec", Compiler, "/noconfig", "/nologo"];
+        if (Shared)
+        {
+            command.Add("/shared");
+        }
+
+        command.Add("@" + responseFile);
+        Log.Debug("Compiling {Project} with {Compiler}: only C# sources changed since MSBuild last built it", info.ProjectFile, Compiler);
+        var (exitCode, text) = await ProcessRunner.CaptureAsync(info.ProjectDirectory, command, cancellationToken);
+        if (exitCode != 0)
+        {
+            Log.Debug("{BuildOutput:l}", text);
+            throw new MigrationKitException(
+                $"Build failed: {ProjectInfo.FirstError(text)}",
+                $"Fix the build (`dotnet build {Path.GetFileName(info.ProjectFile)}` shows every error), or pass --no-build.");
+        }
+
+        var targetFolder = Path.GetDirectoryName(info.TargetPath)!;
+        var pdb = Option("/pdb:") is { } explicitPdb ? Path.GetFullPath(Unquote(explicitPdb), info.ProjectDirectory) : Path.ChangeExtension(output, ".pdb");
+        var documentation = Option("/doc:") is { } doc ? Path.GetFullPath(Unquote(doc), info.ProjectDirectory) : null;
+        File.Copy(output, info.TargetPath, overwrite: true);
+        foreach (var file in new[] { pdb, documentation })
+        {
+            var copy = file is null ? null : Path.Combine(targetFolder, Path.GetFileName(file));
+            if (file is not null && File.Exists(file) && File.Exists(copy))
+            {
+                File.Copy(file, copy, overwrite: true);
+            }
+        }
+    }
+
+    /// <summary>The full paths of the sources the compiler reads.</summary>
+    public IEnumerable<string> Sources(string projectDirectory)
+        => Arguments.Where(a => !IsOption(a)).Select(a => Path.GetFullPath(Unquote(a), projectDirectory));
+
+    /// <summary>Every file the compiler reads besides the sources exists, unchanged since the build that gave the arguments.</summary>
+    private bool InputsUnchanged(string projectDirectory)
+    {
+        foreach (var argument in Arguments)
+        {
+            var option = FileOptions.FirstOrDefault(o => argument.StartsWith(o, StringComparison.OrdinalIgnoreCase));
+            if (option is null)
+            {
+                continue;
+            }
+
+            var value = Unquote(argument[option.Length..].Split(',')[0]);
+            // /reference:alias=path
+            if (option == "/reference:" && value.IndexOf('=', StringComparison.Ordinal) is > 0 and var equals && !File.Exists(value))
+            {
+                value = Unquote(value[(equals + 1)..]);
+            }
+
+            var path = Path.GetFullPath(value, projectDirectory);
+            if (!File.Exists(path) || File.GetLastWriteTimeUtc(path) >= CapturedAtUtc)
+            {
+                Log.Debug("{Input} changed since the last build: building with MSBuild", path);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private string? Option(string name)
+        => Arguments.LastOrDefault(a => a.StartsWith(name, StringComparison.OrdinalIgnoreCase))?[name.Length..];
+
+    /// <summary>An option, not a source: on Unix an absolute source path starts with '/' too, but has a second '/' before any ':'.</summary>
+    private static bool IsOption(string argument)
+    {
+        if (argument.StartsWith('-'))
+        {
+            return true;
+        }
+
+        if (!argument.StartsWith('/'))
+        {
+            return false;
+        }
+
+        var name = argument.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon ? argument[..colon] : argument;
+        return name.IndexOf('/', 1) < 0;
+    }
+
+    private static bool IsUnder(string path, string directory)
+        => path.StartsWith(Path.TrimEndingDirectorySeparator(directory) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    /// <summary>Sources MSBuild writes itself (assembly info, global usings) live in obj/, which the glob leaves out.</summary>
+    private static bool IsBuildOutput(string path, string projectDirectory)
+        => Path.GetRelativePath(projectDirectory, path).Split(Path.DirectorySeparatorChar)[0] is "obj" or "bin";
+
+    private static string Unquote(string value) => value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value;
+
+    private static string Quoted(string path) => path.Contains(' ', StringComparison.Ordinal) ? $"\"{path}\"" : path;
+}
