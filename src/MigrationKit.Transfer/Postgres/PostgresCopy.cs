@@ -155,15 +155,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
                 $"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {PgSql.Literal(snapshot)}", cancellationToken);
             await using var writer = await target.OpenAsync(cancellationToken);
             await using var transaction = await writer.BeginTransactionAsync(cancellationToken);
-            if (_options.DisableTriggers)
-            {
-                await Run(writer, "SET LOCAL session_replication_role = replica", unit, cancellationToken);
-            }
-
-            if (unit.IsCycle)
-            {
-                await Run(writer, "SET CONSTRAINTS ALL DEFERRED", unit, cancellationToken);
-            }
+            await TargetTables.PrepareAsync(writer, unit, _options.DisableTriggers, cancellationToken);
 
             var results = new List<TableResult>(unit.Tables.Count);
             for (var i = 0; i < unit.Tables.Count; i++)
@@ -180,7 +172,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
             }
             catch (PostgresException e)
             {
-                throw Failed(unit, e);
+                throw TargetTables.Failed(unit, e);
             }
 
             foreach (var result in results)
@@ -215,12 +207,12 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
                         $"INSERT INTO {table} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {staging} {OnConflict(plan)}", cancellationToken);
                 }
 
-                await SetSequencesAsync(writer, table, cancellationToken);
+                await TargetTables.SetSequencesAsync(writer, table, cancellationToken);
                 return new TableResult(plan.Table.DisplayName, rows, bytes, Stopwatch.GetElapsedTime(started));
             }
             catch (PostgresException e)
             {
-                throw Failed(plan.Table.DisplayName, e);
+                throw TargetTables.Failed(plan.Table.DisplayName, e);
             }
         }
 
@@ -279,51 +271,6 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
             }
 
             return (counter.Rows, bytes);
-        }
-
-        /// <summary>Every serial or identity sequence of the table set past its highest key, so the next insert does not collide.</summary>
-        private static async Task SetSequencesAsync(NpgsqlConnection writer, string table, CancellationToken cancellationToken)
-        {
-            var name = PgSql.Literal(table);
-            var sequences = await PostgresEndpoint.ListAsync(writer, $"""
-                SELECT a.attname, s.seq FROM pg_attribute a CROSS JOIN LATERAL pg_get_serial_sequence({name}, a.attname) AS s(seq)
-                WHERE a.attrelid = {name}::regclass AND a.attnum > 0 AND NOT a.attisdropped AND s.seq IS NOT NULL
-                """, r => (Column: r.GetString(0), Sequence: r.GetString(1)), cancellationToken);
-            foreach (var (column, sequence) in sequences)
-            {
-                var seq = PgSql.Literal(sequence);
-                await PostgresEndpoint.ExecuteAsync(writer, $"""
-                    SELECT setval({seq}, m) FROM (SELECT max({PgSql.Quote(column)}) AS m FROM {table}) s
-                    WHERE m >= (SELECT seqmin FROM pg_sequence WHERE seqrelid = {seq}::regclass)
-                    """, cancellationToken);
-            }
-        }
-
-        private static async Task Run(NpgsqlConnection connection, string sql, LoadUnit unit, CancellationToken cancellationToken)
-        {
-            try
-            {
-                await PostgresEndpoint.ExecuteAsync(connection, sql, cancellationToken);
-            }
-            catch (PostgresException e)
-            {
-                throw Failed(unit, e);
-            }
-        }
-
-        private static MigrationKitException Failed(LoadUnit unit, PostgresException e)
-            => Failed(string.Join(", ", unit.Tables.Select(t => t.DisplayName)), e);
-
-        private static MigrationKitException Failed(string tables, PostgresException e)
-        {
-            var detail = e.Detail is { Length: > 0 } d ? $" ({d})" : "";
-            var hint = e.SqlState switch
-            {
-                PostgresErrorCodes.UniqueViolation => "The target already holds some of these rows: pass --on-conflict skip or update, --truncate, or --resume after an interrupted copy.",
-                PostgresErrorCodes.InsufficientPrivilege => "The target's user lacks a right the copy needs (--disable-triggers needs a superuser).",
-                _ => null,
-            };
-            return new MigrationKitException($"Copying {tables} failed, and the target keeps them as they were: {e.MessageText}{detail}", hint, e);
         }
     }
 }
