@@ -78,6 +78,9 @@ internal static class CliApplication
             new ShowCommand(),
             new CheckCommand(),
             new StampCommand(),
+            new CopyCommand(),
+            new ExportCommand(),
+            new ImportCommand(),
         ];
         foreach (var command in commands)
         {

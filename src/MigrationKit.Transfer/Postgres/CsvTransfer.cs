@@ -1,0 +1,184 @@
+using System.Buffers;
+using MigrationKit.Core;
+using MigrationKit.Transfer.Tables;
+using Npgsql;
+
+namespace MigrationKit.Transfer.Postgres;
+
+/// <summary>
+/// `export DIR` and `import DIR` on PostgreSQL: one CSV file with a header per table (what psql's
+/// `\copy ... csv header` reads and writes) and a manifest. Export reads one snapshot; import loads
+/// in foreign-key order, one transaction per table (or cycle), and checks every table against the manifest.
+/// </summary>
+internal sealed class CsvTransfer(string connectionString, string versionTable, ITransferProgress? progress = null)
+{
+    private const int BufferChars = 64 * 1024;
+
+    public async Task<Manifest> ExportAsync(IReadOnlyList<TransferTable> model, string directory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        await using var endpoint = PostgresEndpoint.Create("source", connectionString);
+        await using var connection = await endpoint.OpenAsync(cancellationToken);
+        await PostgresEndpoint.ExecuteAsync(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " + Checksums.SessionSettings, cancellationToken);
+        var revision = await PostgresEndpoint.ReadRevisionAsync(connection, versionTable, cancellationToken);
+        var plans = Plans(model, await PostgresEndpoint.ReadCatalogAsync(connection, cancellationToken), "source");
+        var tables = new List<ManifestTable>(plans.Count);
+        var buffer = ArrayPool<char>.Shared.Rent(BufferChars);
+        try
+        {
+            foreach (var plan in plans)
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                progress?.Started(plan.Table.DisplayName);
+                var file = plan.Table.DisplayName + ".csv";
+                long chars = 0;
+                await using (var output = new StreamWriter(Path.Combine(directory, file)))
+                using (var input = await connection.BeginTextExportAsync(
+                    $"COPY {PgSql.Table(plan.Table)} ({PgSql.Columns(plan.Columns)}) TO STDOUT (FORMAT csv, HEADER)", cancellationToken))
+                {
+                    int n;
+                    while ((n = await input.ReadAsync(buffer.AsMemory(0, BufferChars), cancellationToken)) > 0)
+                    {
+                        await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                        chars += n;
+                    }
+                }
+
+                var checksum = await Checksums.ReadAsync(connection, plan, cancellationToken);
+                tables.Add(new ManifestTable(plan.Table.DisplayName, file, plan.Columns, checksum.Rows, checksum.Sum));
+                progress?.Finished(new TableResult(plan.Table.DisplayName, checksum.Rows, chars, System.Diagnostics.Stopwatch.GetElapsedTime(started)));
+            }
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+
+        await PostgresEndpoint.ExecuteAsync(connection, "COMMIT", cancellationToken);
+        var manifest = new Manifest(revision, tables);
+        await manifest.WriteAsync(directory, cancellationToken);
+        return manifest;
+    }
+
+    public async Task<IReadOnlyList<TableResult>> ImportAsync(IReadOnlyList<TransferTable> model, string directory, bool truncate, CancellationToken cancellationToken)
+    {
+        var manifest = await Manifest.ReadAsync(directory, cancellationToken);
+        await using var endpoint = PostgresEndpoint.Create("target", connectionString);
+        await using var control = await endpoint.OpenAsync(cancellationToken);
+        var revision = await PostgresEndpoint.ReadRevisionAsync(control, versionTable, cancellationToken);
+        if (!revision.SequenceEqual(manifest.Revision, StringComparer.Ordinal))
+        {
+            throw new MigrationKitException(
+                $"The export is of revision {Describe(manifest.Revision)}, and the database is at {Describe(revision)}.",
+                $"Upgrade or downgrade the database to {Describe(manifest.Revision)} first.");
+        }
+
+        var byName = model.ToDictionary(t => t.DisplayName, StringComparer.Ordinal);
+        var entries = manifest.Tables.ToDictionary(t => t.Table, StringComparer.Ordinal);
+        foreach (var entry in manifest.Tables)
+        {
+            TableSelection.Require(byName.Keys.ToHashSet(StringComparer.Ordinal), entry.Table, "The manifest");
+        }
+
+        if (truncate && entries.Count > 0)
+        {
+            await PostgresEndpoint.ExecuteAsync(control, $"TRUNCATE {string.Join(", ", entries.Keys.Select(t => PgSql.Table(byName[t])))}", cancellationToken);
+        }
+
+        var units = LoadOrder.Plan(entries.Keys.Select(t => byName[t]).ToList(),
+            await PostgresEndpoint.ReadNonDeferrableForeignKeysAsync(control, cancellationToken));
+        var results = new List<TableResult>();
+        var buffer = ArrayPool<char>.Shared.Rent(BufferChars);
+        try
+        {
+            foreach (var unit in units)
+            {
+                await using var transaction = await control.BeginTransactionAsync(cancellationToken);
+                await TargetTables.PrepareAsync(control, unit, disableTriggers: false, cancellationToken);
+                foreach (var table in unit.Tables)
+                {
+                    results.Add(await LoadAsync(control, table, entries[table.DisplayName], directory, buffer, cancellationToken));
+                }
+
+                try
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                }
+                catch (PostgresException e)
+                {
+                    throw TargetTables.Failed(unit, e);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+
+        foreach (var result in results)
+        {
+            progress?.Finished(result);
+        }
+
+        return results;
+    }
+
+    private async Task<TableResult> LoadAsync(
+        NpgsqlConnection connection, TransferTable table, ManifestTable entry, string directory, char[] buffer, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        progress?.Started(table.DisplayName);
+        var path = Path.Combine(directory, Path.GetFileName(entry.File));
+        if (!File.Exists(path))
+        {
+            throw new MigrationKitException($"The manifest names {entry.File}, which is not in {directory}.");
+        }
+
+        var plan = new TablePlan(table, entry.Columns, null);
+        long chars = 0;
+        try
+        {
+            using (var input = new StreamReader(path))
+            await using (var output = await connection.BeginTextImportAsync(
+                $"COPY {PgSql.Table(table)} ({PgSql.Columns(entry.Columns)}) FROM STDIN (FORMAT csv, HEADER)", cancellationToken))
+            {
+                int n;
+                while ((n = await input.ReadAsync(buffer.AsMemory(0, BufferChars), cancellationToken)) > 0)
+                {
+                    await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                    chars += n;
+                }
+            }
+
+            await TargetTables.SetSequencesAsync(connection, PgSql.Table(table), cancellationToken);
+            await PostgresEndpoint.ExecuteAsync(connection, Checksums.SessionSettings, cancellationToken);
+            var loaded = await Checksums.ReadAsync(connection, plan, cancellationToken);
+            if (loaded.Rows != entry.Rows || loaded.Sum != entry.Checksum)
+            {
+                throw new MigrationKitException(
+                    $"{table.DisplayName} does not match the manifest after loading ({loaded.Rows} rows, the manifest says {entry.Rows}, checksums {(loaded.Sum == entry.Checksum ? "equal" : "differ")}); it was left as it was.",
+                    "The CSV file was changed after the export, or a trigger in the database changed the rows.");
+            }
+
+            return new TableResult(table.DisplayName, loaded.Rows, chars, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+        catch (PostgresException e)
+        {
+            throw TargetTables.Failed(table.DisplayName, e);
+        }
+    }
+
+    private static List<TablePlan> Plans(IReadOnlyList<TransferTable> model, DatabaseCatalog catalog, string role)
+    {
+        var plans = new List<TablePlan>(model.Count);
+        foreach (var table in model)
+        {
+            var columns = catalog.Find(table) ?? throw new MigrationKitException($"Table {table} of the model is missing in the {role} database.", "Is the database at the app's revision? Run `current`.");
+            plans.Add(new TablePlan(table, table.Columns.Where(c => !c.IsGenerated && columns.TryGetValue(c.Name, out var column) && !column.IsGenerated).Select(c => c.Name).ToList(), null));
+        }
+
+        return plans;
+    }
+
+    private static string Describe(IReadOnlyList<string> revision) => revision.Count == 0 ? "none" : string.Join(" + ", revision);
+}

@@ -1,0 +1,276 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using MigrationKit.Core;
+using MigrationKit.Transfer.Tables;
+using Npgsql;
+using Serilog;
+
+namespace MigrationKit.Transfer.Postgres;
+
+/// <summary>
+/// `copy` between two PostgreSQL databases. Every read comes from one snapshot the source exports;
+/// rows move as raw binary COPY, source to target through one pooled buffer per job, never decoded.
+/// Tables load in foreign-key order, several at once, each in its own target transaction (a
+/// foreign-key cycle in one), so a table is either as it was or complete.
+/// </summary>
+internal sealed class PostgresCopy(string sourceConnection, string targetConnection, CopyOptions options, ITransferProgress? progress = null, ILogger? log = null)
+{
+    private readonly ILogger _log = log ?? Log.Logger;
+    private readonly CopyOptions _options = options;
+    private readonly ITransferProgress? _progress = progress;
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
+    public async Task<CopyResult> RunAsync(IReadOnlyList<TransferTable> model, CancellationToken cancellationToken)
+    {
+        var tables = model.Where(t => t.Name != _options.VersionTable && t.Name != CopyProgressTable.Name).ToList();
+        var known = tables.Select(t => t.DisplayName).ToHashSet(StringComparer.Ordinal);
+        foreach (var (table, predicate) in _options.Where)
+        {
+            TableSelection.Require(known, table, "--where");
+            RowFilter.Validate(table, predicate);
+        }
+
+        await using var source = PostgresEndpoint.Create("source", sourceConnection);
+        await using var target = PostgresEndpoint.Create("target", targetConnection);
+
+        // The exporting transaction stays open until the copy ends: the snapshot lives as long as it does.
+        await using var snapshotHolder = await source.OpenAsync(cancellationToken);
+        await PostgresEndpoint.ExecuteAsync(snapshotHolder, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", cancellationToken);
+        var snapshot = (string)(await PostgresEndpoint.ScalarAsync(snapshotHolder, "SELECT pg_export_snapshot()", cancellationToken))!;
+        var sourceRevision = await PostgresEndpoint.ReadRevisionAsync(snapshotHolder, _options.VersionTable, cancellationToken);
+        var sourceCatalog = await PostgresEndpoint.ReadCatalogAsync(snapshotHolder, cancellationToken);
+
+        await using var control = await target.OpenAsync(cancellationToken);
+        var targetRevision = await PostgresEndpoint.ReadRevisionAsync(control, _options.VersionTable, cancellationToken);
+        var targetCatalog = await PostgresEndpoint.ReadCatalogAsync(control, cancellationToken);
+
+        var (differences, plans) = SchemaComparison.Compare(tables, sourceRevision, targetRevision, sourceCatalog, targetCatalog, _options.Where);
+        if (differences.Count > 0 && !_options.Force)
+        {
+            throw new MigrationKitException(
+                $"The source and the target differ: {string.Join("; ", differences)}.",
+                "Upgrade both to the same revision first, or pass --force to copy the columns that still line up.");
+        }
+
+        foreach (var difference in differences)
+        {
+            _log.Warning("Going on despite a difference (--force): {Difference}", difference);
+        }
+
+        plans.RemoveAll(p => p.Columns.Count == 0);
+        var finished = await CopyProgressTable.StartAsync(control, source.Display, _options.Resume, cancellationToken);
+        var results = plans.Where(p => finished.Contains(p.Table.DisplayName))
+            .Select(p => new TableResult(p.Table.DisplayName, 0, 0, TimeSpan.Zero, Skipped: true))
+            .ToList();
+        foreach (var skipped in results)
+        {
+            _progress?.Finished(skipped);
+        }
+
+        var pending = plans.Where(p => !finished.Contains(p.Table.DisplayName)).ToList();
+        if (_options.Truncate && pending.Count > 0)
+        {
+            // One statement, so tables that reference each other can be emptied together.
+            await PostgresEndpoint.ExecuteAsync(control, $"TRUNCATE {string.Join(", ", pending.Select(p => PgSql.Table(p.Table)))}", cancellationToken);
+        }
+
+        var nonDeferrable = _options.DisableTriggers ? null : await PostgresEndpoint.ReadNonDeferrableForeignKeysAsync(control, cancellationToken);
+        var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), nonDeferrable);
+        var planOf = pending.ToDictionary(p => p.Table.DisplayName, StringComparer.Ordinal);
+        var loader = new UnitLoader(this, source, target, snapshot, planOf);
+        results.AddRange(await RunUnitsAsync(units, loader, cancellationToken));
+
+        if (_options.Verify)
+        {
+            await Checksums.VerifyAsync(snapshotHolder, control, plans, cancellationToken);
+        }
+
+        await CopyProgressTable.FinishAsync(control, cancellationToken);
+        await PostgresEndpoint.ExecuteAsync(snapshotHolder, "COMMIT", cancellationToken);
+        return new CopyResult(results, differences);
+    }
+
+    /// <summary>Starts each unit once the units it references are done, at most --jobs at once; the first failure cancels the rest.</summary>
+    private async Task<List<TableResult>> RunUnitsAsync(IReadOnlyList<LoadUnit> units, UnitLoader loader, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var waiting = units.ToList();
+        var running = new Dictionary<Task<IReadOnlyList<TableResult>>, LoadUnit>();
+        var done = new HashSet<int>();
+        var results = new List<TableResult>();
+        Exception? failure = null;
+        while (true)
+        {
+            for (var i = 0; i < waiting.Count && running.Count < Math.Max(1, _options.Jobs); i++)
+            {
+                if (waiting[i].DependsOn.All(done.Contains))
+                {
+                    running.Add(loader.LoadAsync(waiting[i], stop.Token), waiting[i]);
+                    waiting.RemoveAt(i--);
+                }
+            }
+
+            if (running.Count == 0)
+            {
+                break;
+            }
+
+            var next = await Task.WhenAny(running.Keys);
+            var unit = running[next];
+            running.Remove(next);
+            try
+            {
+                results.AddRange(await next);
+                done.Add(unit.Id);
+            }
+            catch (Exception e)
+            {
+                if (failure is null)
+                {
+                    failure = e;
+                    waiting.Clear();
+                    await stop.CancelAsync();
+                }
+            }
+        }
+
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return results;
+    }
+
+    /// <summary>Loads one unit: its own source session in the exported snapshot, its own target transaction.</summary>
+    private sealed class UnitLoader(PostgresCopy copy, PostgresEndpoint source, PostgresEndpoint target, string snapshot, Dictionary<string, TablePlan> plans)
+    {
+        private readonly CopyOptions _options = copy._options;
+
+        public async Task<IReadOnlyList<TableResult>> LoadAsync(LoadUnit unit, CancellationToken cancellationToken)
+        {
+            await using var reader = await source.OpenAsync(cancellationToken);
+            await PostgresEndpoint.ExecuteAsync(reader,
+                $"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {PgSql.Literal(snapshot)}", cancellationToken);
+            await using var writer = await target.OpenAsync(cancellationToken);
+            await using var transaction = await writer.BeginTransactionAsync(cancellationToken);
+            await TargetTables.PrepareAsync(writer, unit, _options.DisableTriggers, cancellationToken);
+
+            var results = new List<TableResult>(unit.Tables.Count);
+            for (var i = 0; i < unit.Tables.Count; i++)
+            {
+                var plan = plans[unit.Tables[i].DisplayName];
+                copy._progress?.Started(plan.Table.DisplayName);
+                results.Add(await LoadTableAsync(reader, writer, plan, i, cancellationToken));
+                await CopyProgressTable.MarkAsync(writer, plan.Table.DisplayName, source.Display, results[^1].Rows, cancellationToken);
+            }
+
+            try
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch (PostgresException e)
+            {
+                throw TargetTables.Failed(unit, e);
+            }
+
+            foreach (var result in results)
+            {
+                copy._progress?.Finished(result);
+                copy._log.Debug("Copied {Table}: {Rows} rows, {Bytes} bytes in {Elapsed}", result.Table, result.Rows, result.Bytes, result.Elapsed);
+            }
+
+            return results;
+        }
+
+        private async Task<TableResult> LoadTableAsync(NpgsqlConnection reader, NpgsqlConnection writer, TablePlan plan, int index, CancellationToken cancellationToken)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var table = PgSql.Table(plan.Table);
+            var columns = PgSql.Columns(plan.Columns);
+            var staging = _options.OnConflict == ConflictMode.Error ? null : PgSql.Quote($"migratekit_load_{index}");
+            var read = plan.Where is null
+                ? $"COPY {table} ({columns}) TO STDOUT (FORMAT binary)"
+                : $"COPY (SELECT {columns} FROM {table} WHERE ({plan.Where})) TO STDOUT (FORMAT binary)";
+            try
+            {
+                if (staging is not null)
+                {
+                    await PostgresEndpoint.ExecuteAsync(writer, $"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA", cancellationToken);
+                }
+
+                var (rows, bytes) = await PumpAsync(reader, writer, read, $"COPY {staging ?? table} ({columns}) FROM STDIN (FORMAT binary)", plan.Table.DisplayName, cancellationToken);
+                if (staging is not null)
+                {
+                    await PostgresEndpoint.ExecuteAsync(writer,
+                        $"INSERT INTO {table} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {staging} {OnConflict(plan)}", cancellationToken);
+                }
+
+                await TargetTables.SetSequencesAsync(writer, table, cancellationToken);
+                return new TableResult(plan.Table.DisplayName, rows, bytes, Stopwatch.GetElapsedTime(started));
+            }
+            catch (PostgresException e)
+            {
+                throw TargetTables.Failed(plan.Table.DisplayName, e);
+            }
+        }
+
+        private string OnConflict(TablePlan plan)
+        {
+            var key = plan.Table.Key;
+            if (key.Count == 0)
+            {
+                return "";
+            }
+
+            var rest = plan.Columns.Where(c => !key.Contains(c)).ToList();
+            return _options.OnConflict == ConflictMode.Update && rest.Count > 0
+                ? $"ON CONFLICT ({PgSql.Columns(key)}) DO UPDATE SET {string.Join(", ", rest.Select(c => $"{PgSql.Quote(c)} = EXCLUDED.{PgSql.Quote(c)}"))}"
+                : "ON CONFLICT DO NOTHING";
+        }
+
+        /// <summary>Streams the source's COPY output into the target's COPY input; memory is one buffer whatever the table's size.</summary>
+        private async Task<(long Rows, long Bytes)> PumpAsync(
+            NpgsqlConnection reader, NpgsqlConnection writer, string read, string write, string table, CancellationToken cancellationToken)
+        {
+            var size = _options.BufferSize;
+            var buffer = ArrayPool<byte>.Shared.Rent(size);
+            var counter = new BinaryCopyRowCounter();
+            long bytes = 0;
+            var reported = Stopwatch.GetTimestamp();
+            try
+            {
+                await using var input = await reader.BeginRawBinaryCopyAsync(read, cancellationToken);
+                await using var output = await writer.BeginRawBinaryCopyAsync(write, cancellationToken);
+                try
+                {
+                    int n;
+                    while ((n = await input.ReadAsync(buffer.AsMemory(0, size), cancellationToken)) > 0)
+                    {
+                        counter.Feed(buffer.AsSpan(0, n));
+                        await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                        bytes += n;
+                        if (copy._progress is not null && Stopwatch.GetElapsedTime(reported) > ProgressInterval)
+                        {
+                            copy._progress.Advanced(table, counter.Rows, bytes);
+                            reported = Stopwatch.GetTimestamp();
+                        }
+                    }
+                }
+                catch
+                {
+                    // Without this the target would see an orderly end of the data and keep what arrived.
+                    await output.CancelAsync();
+                    throw;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            return (counter.Rows, bytes);
+        }
+    }
+}
