@@ -55,6 +55,7 @@ internal sealed class AgentLauncher
                 Environment.SetEnvironmentVariable(name, value);
             }
 
+            Serilog.Log.Debug("Running the agent in this process");
             return context.RunAgent(arguments);
         }
 
@@ -76,6 +77,7 @@ internal sealed class AgentLauncher
 
         exec.Add(toolAssembly);
         exec.AddRange(arguments);
+        Serilog.Log.Debug("Running the agent as a process of its own");
         return await ProcessRunner.AttachedAsync(Directory.GetCurrentDirectory(), exec, variables, cancellationToken);
     }
 }
