@@ -55,11 +55,11 @@ createdb -T shape source
 # Foreign keys map proportionally (the first x% of orders reference the first x% of customers), so the
 # loop's subset is consistent.
 sql source "
-INSERT INTO regions SELECT g, 'region ' || g FROM generate_series(1, $r) g;
-INSERT INTO customers SELECT g, 1 + (g - 1) * $r / $c, 'customer ' || g, CASE WHEN g % 5 = 0 THEN NULL ELSE 'c' || g || '@example.com' END, timestamptz '2020-01-01' + g * interval '1 second' FROM generate_series(1, $c) g;
-INSERT INTO products SELECT g, 'product ' || g, (g % 1000) / 10.0 FROM generate_series(1, $p) g;
-INSERT INTO orders SELECT g, 1 + (g - 1) * $c / $o, timestamptz '2021-01-01' + g * interval '1 second', CASE g % 3 WHEN 0 THEN 'open' WHEN 1 THEN 'paid' ELSE 'shipped' END FROM generate_series(1, $o) g;
-INSERT INTO order_items SELECT g, 1 + (g - 1) * $o / $i, 1 + (g - 1) * $p / $i, 1 + g % 5, (g % 500) / 10.0 FROM generate_series(1, $i) g;"
+INSERT INTO regions SELECT g, 'region ' || g FROM generate_series(1::bigint, $r) g;
+INSERT INTO customers SELECT g, 1 + (g - 1) * $r / $c, 'customer ' || g, CASE WHEN g % 5 = 0 THEN NULL ELSE 'c' || g || '@example.com' END, timestamptz '2020-01-01' + g * interval '1 second' FROM generate_series(1::bigint, $c) g;
+INSERT INTO products SELECT g, 'product ' || g, (g % 1000) / 10.0 FROM generate_series(1::bigint, $p) g;
+INSERT INTO orders SELECT g, 1 + (g - 1) * $c / $o, timestamptz '2021-01-01' + g * interval '1 second', CASE g % 3 WHEN 0 THEN 'open' WHEN 1 THEN 'paid' ELSE 'shipped' END FROM generate_series(1::bigint, $o) g;
+INSERT INTO order_items SELECT g, 1 + (g - 1) * $o / $i, 1 + (g - 1) * $p / $i, 1 + g % 5, (g % 500) / 10.0 FROM generate_series(1::bigint, $i) g;"
 sql source "VACUUM ANALYZE"
 size=$(psql -At -d source -c "SELECT pg_size_pretty(pg_database_size('source'))")
 echo "Source: $rows rows, $size."
