@@ -78,6 +78,7 @@ internal static class CliApplication
             new ShowCommand(),
             new CheckCommand(),
             new StampCommand(),
+            new ImportEfCommand(),
         ];
         foreach (var command in commands)
         {
