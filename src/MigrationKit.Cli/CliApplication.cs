@@ -81,6 +81,7 @@ internal static class CliApplication
             new CopyCommand(),
             new ExportCommand(),
             new ImportCommand(),
+            new ImportEfCommand(),
         ];
         foreach (var command in commands)
         {

@@ -65,6 +65,14 @@ public sealed class RevisionCatalog
     }
 
     /// <summary>
+    /// Revisions just written and not compiled yet: their graph alone, enough to stamp a database
+    /// at one of them (import-ef). Running one is an error.
+    /// </summary>
+    public static RevisionCatalog Uncompiled(IEnumerable<RevisionInfo> revisions)
+        => new(RevisionGraph.Build(revisions), id => throw new MigrationKitException(
+            $"Revision {id} is not compiled yet.", "Build the project, then run the command again."));
+
+    /// <summary>
     /// The EF Core model a revision records as standing after it (its snapshot), built anew on
     /// every call, not yet finalized; null when the revision records none.
     /// </summary>
