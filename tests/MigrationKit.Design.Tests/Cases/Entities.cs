@@ -56,6 +56,20 @@ public class Dog : Animal
     public string? Breed { get; set; }
 }
 
+public class Post
+{
+    public int Id { get; set; }
+
+    public List<Tag> Tags { get; set; } = [];
+}
+
+public class Tag
+{
+    public int Id { get; set; }
+
+    public List<Post> Posts { get; set; } = [];
+}
+
 public enum Mood
 {
     Happy,

@@ -41,6 +41,15 @@ public static class ModelCases
         Column("nullable to required", b => b.Property<string>("Subtitle"), a => a.Property<string>("Subtitle").IsRequired()),
         Column("required to nullable", b => b.Property<int>("Rank"), a => a.Property<int?>("Rank")),
 
+        Column(
+            "rename indexed column",
+            b => { b.Property<int>("Rank"); b.HasIndex("Rank"); },
+            a => { a.Property<int>("Rank").HasColumnName("Position"); a.HasIndex("Rank"); }),
+        Column("column collation", b => b.Property<string>("Subtitle"), a => a.Property<string>("Subtitle").UseCollation("C")) with
+        {
+            NotOnSqlite = "Collation names belong to the database system: PostgreSQL's \"C\" is no SQLite collation.",
+        },
+
         // Default and computed values
         Column("default value added", b => b.Property<int>("Rank"), a => a.Property<int>("Rank").HasDefaultValue(5)),
         Column("default value changed", b => b.Property<int>("Rank").HasDefaultValue(5), a => a.Property<int>("Rank").HasDefaultValue(7)),
@@ -118,6 +127,11 @@ public static class ModelCases
                 m.Entity<OrderDetail>().ToTable("Order");
             }),
 
+        new(
+            "many-to-many join table",
+            m => { m.Entity<Post>().Ignore(p => p.Tags); m.Entity<Tag>().Ignore(t => t.Posts); },
+            m => m.Entity<Post>().HasMany(p => p.Tags).WithMany(t => t.Posts)),
+
         // Inheritance
         new("TPH derived types added", m => m.Entity<Animal>(), m => { m.Entity<Animal>(); m.Entity<Cat>(); m.Entity<Dog>(); }),
         new("TPT derived types added", m => m.Entity<Animal>(), m => { m.Entity<Animal>().UseTptMappingStrategy(); m.Entity<Cat>(); m.Entity<Dog>(); }),
@@ -140,6 +154,13 @@ public static class ModelCases
             m => m.HasSequence<long>("BlogNumbers", "numbering").StartsAt(1000).IncrementsBy(5),
             m => m.HasSequence<long>("BlogNumbers", "numbering").StartsAt(1000).IncrementsBy(10).HasMax(1_000_000).IsCyclic()) { NotOnSqlite = NoSequences },
         new("hi-lo key", m => Blogs(m), m => Blogs(m).Property<int>("Id").UseHiLo("BlogHiLo")) { NotOnSqlite = NoSequences },
+        // Not the start value: for a new start Npgsql's AlterColumn writes RESTART WITH 100, which sets
+        // the next value but leaves the sequence's recorded start (pg_sequence.seqstart) at 1, where
+        // EnsureCreated() records 100. The revision holds the new start; the SQL is Npgsql's.
+        new(
+            "identity options",
+            m => Blogs(m),
+            m => Blogs(m).Property<int>("Id").HasIdentityOptions(incrementBy: 2, maxValue: 1_000_000, cyclic: true)) { NotOnSqlite = PostgresOnly },
         new("identity always", m => Blogs(m), m => Blogs(m).Property<int>("Id").UseIdentityAlwaysColumn()) { NotOnSqlite = PostgresOnly },
 
         // Enums
