@@ -27,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timezone
 
@@ -39,6 +40,10 @@ TIMEOUT_SECONDS = 900
 MK_COMMAND = ["dotnet", "migratekit", "revision", "--autogenerate", "-m", "add bench extra"]
 EF_COMMAND = ["dotnet", "ef", "migrations", "add", "AddBenchExtra"]
 NEW_PROPERTY = "public int? BenchExtra { get; set; }"
+
+
+# Two `dotnet tool restore` of one tool version at once race for its file in the NuGet cache.
+TOOL_RESTORE = threading.Lock()
 
 
 class Failure(Exception):
@@ -73,7 +78,8 @@ class App:
         self.snapshot = os.path.join(self.output, "AppDbContextModelSnapshot.cs")
 
     def set_up(self):
-        run(self.folder, ["dotnet", "tool", "restore"])
+        with TOOL_RESTORE:
+            run(self.folder, ["dotnet", "tool", "restore"])
         # `dotnet ef` builds without restoring: the developer has restored (and built) before.
         run(self.folder, ["dotnet", "restore"])
         if self.is_mk:
@@ -178,6 +184,10 @@ def main():
         ]
         met = True
         for size in args.sizes:
+            if not all(samples[(size, tool)] for tool in tools):
+                met = False
+                lines.append(f"{f'{size} entities':<14}  {'not yet measured':>12}")
+                continue
             mk, ef = statistics.median(samples[(size, MK)]), statistics.median(samples[(size, EF)])
             met = met and ef / mk >= 3
             line = f"{f'{size} entities':<14}  {seconds(mk):>12}  {seconds(ef):>9}  {mk / ef:>5.2f}  {ef / mk:>7.1f}x"
@@ -218,9 +228,9 @@ def main():
                     print(f"  round {round_number}: the revision for {size} entities differs from the reference", file=sys.stderr)
                 if not warm_up:
                     samples[(size, tool)].append(elapsed)
+            if not warm_up:
+                report(round_number - 1 + (size == args.sizes[-1]))
         print(f"  round {round_number}{' (warm-up)' if warm_up else ''} done", flush=True)
-        if not warm_up:
-            report(round_number)
 
     return 0 if identical else 1
 
