@@ -11,6 +11,7 @@ using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Microsoft.Extensions.DependencyInjection;
 using MigrationKit.Core;
 using MigrationKit.Runner;
+using MigrationKit.Runner.Database;
 using MigrationKit.Runner.Scaffolding;
 using Serilog;
 
@@ -204,7 +205,7 @@ public sealed class Autogenerator
     private IReadOnlyList<MigrationOperation> Differences(IMigrationsModelDiffer differ, IModel? from, IModel? to)
     {
         var operations = differ.GetDifferences(from?.GetRelationalModel(), to?.GetRelationalModel());
-        return StrayDefaults.Remove(Schemas.Complete(operations, from, to, _provider), to, _provider == ProviderNames.Sqlite);
+        return StrayDefaults.Remove(Schemas.Complete(operations, from, to, _provider), to, _provider == DatabaseDialect.SqliteProvider);
     }
 
     /// <summary>The model a revision recorded, ready for the differ; null for none.</summary>

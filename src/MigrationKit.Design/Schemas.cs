@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations.Operations;
+using MigrationKit.Runner.Database;
 
 namespace MigrationKit.Design;
 
@@ -19,14 +20,14 @@ internal static class Schemas
     public static IReadOnlyList<MigrationOperation> Complete(
         IReadOnlyList<MigrationOperation> operations, IModel? from, IModel? to, string? provider)
     {
-        if (provider == ProviderNames.Sqlite)
+        if (provider == DatabaseDialect.SqliteProvider)
         {
             // SQLite has no schemas.
             return operations;
         }
 
         var result = operations.ToList();
-        if (provider == ProviderNames.Npgsql && to is not null)
+        if (provider == DatabaseDialect.PostgreSqlProvider && to is not null)
         {
             var target = to.GetRelationalModel();
             foreach (var rename in result.OfType<RenameTableOperation>())
@@ -39,7 +40,7 @@ internal static class Schemas
         }
 
         var kept = Used(to);
-        foreach (var schema in Used(from).Where(s => !kept.Contains(s) && !(provider == ProviderNames.Npgsql && s == PostgresDefault)).Order(StringComparer.Ordinal))
+        foreach (var schema in Used(from).Where(s => !kept.Contains(s) && !(provider == DatabaseDialect.PostgreSqlProvider && s == PostgresDefault)).Order(StringComparer.Ordinal))
         {
             // Last, once every table has left it. Not CASCADE: objects the model does not know stop the revision instead.
             result.Add(new DropSchemaOperation { Name = schema });
