@@ -59,6 +59,23 @@ public sealed class CrossProviderCopyTests
     }
 
     [Fact]
+    public async Task Times_finer_than_postgresqls_microsecond_arrive_cut_to_it_and_verify_still_passes()
+    {
+        using var source = await CrossProviderDatabase.CreateAsync(Sqlite);
+        using var target = await CrossProviderDatabase.CreateAsync(Postgres);
+        var opened = new DateTime(2026, 11, 29, 20, 15, 0).AddTicks(1234567);
+        var closed = new DateTimeOffset(1969, 7, 20, 20, 17, 40, TimeSpan.FromHours(-4)).AddTicks(9999999);
+        await source.SeedAsync(db => db.Accounts.Add(new Account { Name = "ticks", OpenedAt = opened, ClosedAt = closed, PublicId = Guid.NewGuid() }));
+
+        await source.CopyToAsync(target, new CopyOptions { Verify = true });
+
+        await using var read = KindsModel.For(target);
+        var account = await read.Accounts.SingleAsync();
+        Assert.Equal(opened.AddTicks(-7), account.OpenedAt);
+        Assert.Equal(closed.AddTicks(-9), account.ClosedAt);
+    }
+
+    [Fact]
     public async Task A_sqlite_target_holds_exactly_what_ef_core_writes_for_the_same_values()
     {
         var (source, target) = await SeededAsync(Postgres, Sqlite);

@@ -160,8 +160,10 @@ internal sealed class PostgresRows : RowDatabase
             var type = types[column];
             if (typeof(T) == typeof(DateTime))
             {
-                // SQLite keeps no Kind; timestamptz takes UTC, timestamp takes the wall clock.
+                // SQLite keeps no Kind; timestamptz takes UTC, timestamp takes the wall clock. Both keep
+                // microseconds: the 100 ns ticks are cut here, as RowChecksum cuts them, not left to the driver.
                 var time = Unsafe.As<T, DateTime>(ref value);
+                time = time.AddTicks(-(time.Ticks % TimeSpan.TicksPerMicrosecond));
                 time = type == NpgsqlDbType.TimestampTz
                     ? time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc)
                     : DateTime.SpecifyKind(time, DateTimeKind.Unspecified);
@@ -171,7 +173,8 @@ internal sealed class PostgresRows : RowDatabase
             if (typeof(T) == typeof(DateTimeOffset))
             {
                 // timestamptz keeps the instant, not the offset; Npgsql takes only offset 0.
-                return new(importer.WriteAsync(Unsafe.As<T, DateTimeOffset>(ref value).ToUniversalTime(), type, cancellationToken));
+                var instant = Unsafe.As<T, DateTimeOffset>(ref value).ToUniversalTime();
+                return new(importer.WriteAsync(instant.AddTicks(-(instant.Ticks % TimeSpan.TicksPerMicrosecond)), type, cancellationToken));
             }
 
             return new(importer.WriteAsync(value, type, cancellationToken));

@@ -89,27 +89,33 @@ internal sealed class RowChecksum : IDisposable
         }
         else if (typeof(T) == typeof(DateTime))
         {
-            // The wall-clock ticks: SQLite keeps no Kind, PostgreSQL's timestamptz comes back as UTC.
-            Formatted(Unsafe.As<T, DateTime>(ref value).Ticks, null);
+            // The wall clock (SQLite keeps no Kind, timestamptz comes back as UTC), in microseconds.
+            Formatted(Microseconds(Unsafe.As<T, DateTime>(ref value).Ticks), null);
         }
         else if (typeof(T) == typeof(DateTimeOffset))
         {
             // The instant: PostgreSQL keeps no offset.
-            Formatted(Unsafe.As<T, DateTimeOffset>(ref value).UtcTicks, null);
+            Formatted(Microseconds(Unsafe.As<T, DateTimeOffset>(ref value).UtcTicks), null);
         }
         else if (typeof(T) == typeof(TimeSpan))
         {
-            Formatted(Unsafe.As<T, TimeSpan>(ref value).Ticks, null);
+            Formatted(Microseconds(Unsafe.As<T, TimeSpan>(ref value).Ticks), null);
         }
         else if (typeof(T) == typeof(TimeOnly))
         {
-            Formatted(Unsafe.As<T, TimeOnly>(ref value).Ticks, null);
+            Formatted(Microseconds(Unsafe.As<T, TimeOnly>(ref value).Ticks), null);
         }
         else
         {
             throw new InvalidOperationException($"No canonical form for {typeof(T)}.");
         }
     }
+
+    /// <summary>
+    /// PostgreSQL keeps times to the microsecond, and a copy into it truncates the 100 ns ticks .NET
+    /// (and so SQLite's text) may carry: both ends compare at that precision.
+    /// </summary>
+    private static long Microseconds(long ticks) => ticks / TimeSpan.TicksPerMicrosecond;
 
     public void EndRow()
     {
