@@ -53,7 +53,18 @@ internal sealed class SqliteRows : RowDatabase
         builder.Mode = role == "source" ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite;
         builder.ForeignKeys = true;
         builder.Pooling = false;
-        var connection = new SqliteConnection(builder.ConnectionString);
+        SqliteConnection connection;
+        try
+        {
+            connection = new SqliteConnection(builder.ConnectionString);
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
+        {
+            throw new MigrationKitException(
+                $"The app cannot open the SQLite file {display}: SQLite's native library is not among its dependencies.",
+                "Add the package Microsoft.EntityFrameworkCore.Sqlite (or Microsoft.Data.Sqlite) to the app.", e);
+        }
+
         try
         {
             connection.Open();
