@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using MigrationKit.Core;
 using MigrationKit.Transfer.Postgres;
 using MigrationKit.Transfer.Rows;
 using MigrationKit.Transfer.Tables;
@@ -30,23 +29,21 @@ internal static class TransferOperations
         DbContext app, string? from, string directory, IReadOnlyCollection<string> tables, IReadOnlyCollection<string> exclude,
         string versionTable, ITransferProgress? progress, CancellationToken cancellationToken)
     {
+        var source = from is null ? TransferEndpoint.OfApp(app, "export", "--from") : TransferEndpoint.Parse(from, "--from");
         var selected = TableSelection.Apply(ModelTables.Of(app, versionTable), tables, exclude);
-        return new CsvTransfer(PostgresConnection(app, from, "export", "--from"), versionTable, progress).ExportAsync(selected, directory, cancellationToken);
+        return source.Kind == DatabaseKind.PostgreSql
+            ? new CsvTransfer(source.ConnectionString, versionTable, progress).ExportAsync(selected, directory, cancellationToken)
+            : RowCsv.ExportAsync(source, versionTable, selected, directory, progress, cancellationToken);
     }
 
-    /// <summary>An export's folder into the app's database (or <paramref name="to"/>), which must be at the export's revision.</summary>
+    /// <summary>An export's folder (of either engine) into the app's database (or <paramref name="to"/>), which must be at the export's revision.</summary>
     public static Task<IReadOnlyList<TableResult>> ImportAsync(
         DbContext app, string? to, string directory, bool truncate, string versionTable, ITransferProgress? progress, CancellationToken cancellationToken)
-        => new CsvTransfer(PostgresConnection(app, to, "import", "--to"), versionTable, progress)
-            .ImportAsync(ModelTables.Of(app, versionTable), directory, truncate, cancellationToken);
-
-    private static string PostgresConnection(DbContext app, string? given, string command, string option)
     {
-        var endpoint = given is null ? TransferEndpoint.OfApp(app, command, option) : TransferEndpoint.Parse(given, option);
-        return endpoint.Kind == DatabaseKind.PostgreSql
-            ? endpoint.ConnectionString
-            : throw new MigrationKitException(
-                $"{command} works on PostgreSQL databases, and {(given is null ? "the app's database" : option)} is a SQLite file.",
-                $"Pass {option} with a PostgreSQL connection string, or move the SQLite file's rows with `copy`.");
+        var target = to is null ? TransferEndpoint.OfApp(app, "import", "--to") : TransferEndpoint.Parse(to, "--to");
+        var model = ModelTables.Of(app, versionTable);
+        return target.Kind == DatabaseKind.PostgreSql
+            ? new CsvTransfer(target.ConnectionString, versionTable, progress).ImportAsync(model, directory, truncate, cancellationToken)
+            : RowCsv.ImportAsync(target, versionTable, model, directory, truncate, progress, cancellationToken);
     }
 }

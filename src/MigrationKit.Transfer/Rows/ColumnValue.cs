@@ -48,6 +48,12 @@ internal abstract class ColumnValue
 
     public abstract void AddTo(RowChecksum checksum, DbDataReader source, int ordinal);
 
+    /// <summary>The source's value as an export's CSV field, and into the export's checksum.</summary>
+    public abstract ValueTask ExportAsync(DbDataReader source, int ordinal, CsvRowWriter csv, RowChecksum checksum, CancellationToken cancellationToken);
+
+    /// <summary>An export's CSV field (null for NULL) parsed into the model's type and handed to the target.</summary>
+    public abstract ValueTask ImportAsync(string? field, int column, IRowSink target, CancellationToken cancellationToken);
+
     private sealed class Of<T> : ColumnValue
         where T : notnull
     {
@@ -69,5 +75,24 @@ internal abstract class ColumnValue
                 checksum.Add(source.GetFieldValue<T>(ordinal));
             }
         }
+
+        public override ValueTask ExportAsync(DbDataReader source, int ordinal, CsvRowWriter csv, RowChecksum checksum, CancellationToken cancellationToken)
+        {
+            if (source.IsDBNull(ordinal))
+            {
+                checksum.AddNull();
+                return csv.NullAsync(cancellationToken);
+            }
+
+            var value = source.GetFieldValue<T>(ordinal);
+            checksum.Add(value);
+            CsvText.Append(csv.Field, value);
+            return csv.EndFieldAsync(cancellationToken);
+        }
+
+        public override ValueTask ImportAsync(string? field, int column, IRowSink target, CancellationToken cancellationToken)
+            => field is null
+                ? target.WriteNullAsync(column, cancellationToken)
+                : target.WriteAsync(column, CsvText.Parse<T>(field), cancellationToken);
     }
 }

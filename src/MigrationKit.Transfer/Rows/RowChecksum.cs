@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using MigrationKit.Transfer.Postgres;
 
 namespace MigrationKit.Transfer.Rows;
 
@@ -22,6 +23,23 @@ internal sealed class RowChecksum : IDisposable
     public long Rows { get; private set; }
 
     public string Sum => _sum.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Count and checksum of the rows a reader returns, each column read as its <see cref="ColumnValue"/>.</summary>
+    public static async Task<TableChecksum> OfAsync(System.Data.Common.DbDataReader reader, IReadOnlyList<ColumnValue> values, CancellationToken cancellationToken)
+    {
+        using var checksum = new RowChecksum();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            for (var i = 0; i < values.Count; i++)
+            {
+                values[i].AddTo(checksum, reader, i);
+            }
+
+            checksum.EndRow();
+        }
+
+        return new TableChecksum(checksum.Rows, checksum.Sum);
+    }
 
     public void AddNull() => Length(-1);
 

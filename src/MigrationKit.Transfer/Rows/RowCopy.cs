@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Diagnostics;
 using MigrationKit.Core;
 using MigrationKit.Transfer.Postgres;
@@ -68,8 +67,7 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
         RowDatabase from, RowDatabase to, LoadUnit unit, Dictionary<string, TablePlan> plans, CancellationToken cancellationToken)
     {
         var results = new List<TableResult>(unit.Tables.Count);
-        await to.BeginUnitAsync(unit, options.DisableTriggers, cancellationToken);
-        try
+        await to.LoadUnitAsync(unit, options.DisableTriggers, async () =>
         {
             for (var i = 0; i < unit.Tables.Count; i++)
             {
@@ -78,19 +76,7 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
                 results.Add(await LoadTableAsync(from, to, plan, i, cancellationToken));
                 await CopyProgressTable.MarkAsync(to.Connection, plan.Table.DisplayName, from.Display, results[^1].Rows, cancellationToken);
             }
-
-            await to.CommitAsync(cancellationToken);
-        }
-        catch (DbException e)
-        {
-            await to.RollbackAsync();
-            throw to.Failed(string.Join(", ", unit.Tables.Select(t => t.DisplayName)), e);
-        }
-        catch
-        {
-            await to.RollbackAsync();
-            throw;
-        }
+        }, cancellationToken);
 
         foreach (var result in results)
         {
@@ -150,25 +136,14 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
         Checksums.ThrowIfAny(differences);
     }
 
-    private static async Task<TableChecksum> ChecksumAsync(RowDatabase database, TablePlan plan, CancellationToken cancellationToken)
+    public static async Task<TableChecksum> ChecksumAsync(RowDatabase database, TablePlan plan, CancellationToken cancellationToken)
     {
-        var values = Values(plan);
-        using var checksum = new RowChecksum();
         await using var reader = await database.ReadAsync(plan, cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i].AddTo(checksum, reader, i);
-            }
-
-            checksum.EndRow();
-        }
-
-        return new TableChecksum(checksum.Rows, checksum.Sum);
+        return await RowChecksum.OfAsync(reader, Values(plan), cancellationToken);
     }
 
-    private static ColumnValue[] Values(TablePlan plan)
+    /// <summary>Each of the plan's columns as the model's type; the schema check has refused any type without one.</summary>
+    public static ColumnValue[] Values(TablePlan plan)
     {
         var types = plan.Table.Columns.ToDictionary(c => c.Name, c => c.ClrType, StringComparer.Ordinal);
         return plan.Columns.Select(c => ColumnValue.For(types[c])!).ToArray();

@@ -62,6 +62,30 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
 
     public abstract Task BeginUnitAsync(LoadUnit unit, bool disableTriggers, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Runs <paramref name="load"/> in the unit's own transaction and commits it; any failure rolls
+    /// it back, so the unit's tables are as they were or complete.
+    /// </summary>
+    public async Task LoadUnitAsync(LoadUnit unit, bool disableTriggers, Func<Task> load, CancellationToken cancellationToken)
+    {
+        await BeginUnitAsync(unit, disableTriggers, cancellationToken);
+        try
+        {
+            await load();
+            await CommitAsync(cancellationToken);
+        }
+        catch (DbException e)
+        {
+            await RollbackAsync();
+            throw Failed(string.Join(", ", unit.Tables.Select(t => t.DisplayName)), e);
+        }
+        catch
+        {
+            await RollbackAsync();
+            throw;
+        }
+    }
+
     public Task CommitAsync(CancellationToken cancellationToken) => ExecuteAsync("COMMIT", cancellationToken);
 
     /// <summary>After a failure: whatever the unit wrote is dropped; a connection already gone has dropped it.</summary>
