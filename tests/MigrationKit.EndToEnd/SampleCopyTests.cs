@@ -81,6 +81,24 @@ public sealed class SampleCopyTests(PackedTool tool)
     }
 
     [Fact]
+    public async Task The_samples_sqlite_file_exported_imports_into_postgresql_verified_against_the_manifest()
+    {
+        var app = await FinanceAsync();
+        using var file = await UpgradedAsync(app, Sqlite);
+        using var server = await UpgradedAsync(app, Postgres);
+        using var folder = new MigrationKit.Testing.TempDirectory("migratekit-e2e-sample-export");
+        await file.ExecuteAsync(Rows);
+
+        var exported = Succeeded(await app.RunAsync(On(file), "export", folder.Path, "--no-build"));
+        var imported = Succeeded(await app.RunAsync(On(server), "import", folder.Path, "--no-build"));
+
+        Assert.Equal([$"Exported 3 tables, 7 rows, to {folder.Path}."], exported.OutputLines);
+        Assert.Equal(["Imported 3 tables, 7 rows, verified against the manifest."], imported.OutputLines);
+        Assert.Equal(["10.5", "0.0", "123456.789"], await server.QueryAsync("""SELECT "Quantity"::text FROM stocks ORDER BY "Id" """));
+        Assert.Equal(["<null>", ""], await server.QueryAsync("""SELECT coalesce("DisplayName", '<null>') FROM users WHERE "Id" > 1 ORDER BY "Id" """));
+    }
+
+    [Fact]
     public async Task A_missing_sqlite_file_or_a_server_at_another_revision_is_one_line_and_nothing_moves()
     {
         var app = await FinanceAsync();
