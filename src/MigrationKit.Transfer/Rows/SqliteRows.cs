@@ -9,9 +9,11 @@ namespace MigrationKit.Transfer.Rows;
 
 /// <summary>
 /// A SQLite file as one end of a copy. Rows go in through one prepared INSERT, executed once a row
-/// inside the unit's transaction (SQLite's fastest way in: no SQL parsed twice, one journal commit
-/// per unit). Values are bound as EF Core binds them, so the app reads them back as if it had
-/// written them.
+/// inside the unit's transaction (no SQL parsed twice, one journal commit per unit). Multi-row
+/// INSERTs were measured and are no faster: on 300,000-row tables, 8 rows a statement ran as fast,
+/// 32 rows 1.1 to 1.5 times slower and 256 rows 1.8 times slower, Microsoft.Data.Sqlite binding
+/// every parameter by name. Values are bound as EF Core binds them, so the app reads them back as
+/// if it had written them.
 /// </summary>
 internal sealed class SqliteRows : RowDatabase
 {
