@@ -202,6 +202,26 @@ public sealed class CrossProviderCopyTests
         Assert.Equal(await source.RowsAsync(), await target.RowsAsync());
     }
 
+    [Fact]
+    public async Task A_postgresql_column_that_cannot_hold_the_models_type_is_a_difference_and_force_copies_the_rest()
+    {
+        var (source, target) = await SeededAsync(Sqlite, Postgres);
+        using var _ = source;
+        using var __ = target;
+        await target.ExecuteAsync("""ALTER TABLE accounts ALTER COLUMN "Note" TYPE integer USING NULL""");
+
+        var error = await Assert.ThrowsAsync<MigrationKitException>(() => source.CopyToAsync(target));
+
+        Assert.Equal(
+            "The source and the target differ: column accounts.Note is integer on the target, which does not hold the model's String values.",
+            error.Message);
+        Assert.Equal(0, await target.CountAsync("accounts"));
+        var forced = await source.CopyToAsync(target, new CopyOptions { Force = true });
+        Assert.Single(forced.Warnings);
+        Assert.Equal(["<null>", "<null>", "<null>"], await target.QueryAsync("""SELECT coalesce("Note"::text, '<null>') FROM accounts ORDER BY "Id" """));
+        Assert.Equal(12, await target.CountAsync("entries"));
+    }
+
     [Theory]
     [MemberData(nameof(Directions))]
     public async Task A_copy_that_fails_mid_table_leaves_that_table_as_it_was_and_resume_finishes_only_what_is_missing(string from, string to)

@@ -46,7 +46,8 @@ internal sealed class SqliteRows : RowDatabase
             throw new MigrationKitException($"The {role} connection string is not valid: {e.Message}");
         }
 
-        var display = builder.DataSource;
+        // The full path: --resume compares it with the one an interrupted copy recorded.
+        var display = Path.GetFullPath(builder.DataSource);
         if (!File.Exists(display))
         {
             throw new MigrationKitException($"The {role} database file {display} does not exist.", "Give the path of the app's SQLite file in Data Source=PATH.");
