@@ -181,7 +181,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
                 var (rows, bytes) = await PumpAsync(reader, writer, read, $"COPY {staging ?? table} ({columns}) FROM STDIN (FORMAT binary)", plan.Table.DisplayName, cancellationToken);
                 if (staging is not null)
                 {
-                    await PostgresEndpoint.ExecuteAsync(writer, TargetTables.MergeStagingSql(plan, staging, _options.OnConflict), cancellationToken);
+                    await PostgresEndpoint.ExecuteAsync(writer, TargetTables.MergeStagingSql(plan, staging, OnConflict(plan)), cancellationToken);
                 }
 
                 await TargetTables.SetSequencesAsync(writer, table, cancellationToken);
@@ -191,6 +191,11 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
             {
                 throw TargetTables.Failed(plan.Table.DisplayName, e);
             }
+        }
+
+        private string OnConflict(TablePlan plan)
+        {
+            return ConflictSql.For(plan, _options.OnConflict);
         }
 
         /// <summary>Streams the source's COPY output into the target's COPY input; memory is one buffer whatever the table's size.</summary>

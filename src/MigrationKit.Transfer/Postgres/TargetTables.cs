@@ -51,10 +51,11 @@ internal static class TargetTables
         => $"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {PgSql.Columns(plan.Columns)} FROM {PgSql.Table(plan.Table)} WITH NO DATA";
 
     /// <summary>The staged rows into the table, existing keys skipped or updated.</summary>
-    public static string MergeStagingSql(TablePlan plan, string staging, ConflictMode mode)
+    /// <param name="onConflict">The plan's <see cref="ConflictSql"/> clause.</param>
+    public static string MergeStagingSql(TablePlan plan, string staging, string onConflict)
     {
         var columns = PgSql.Columns(plan.Columns);
-        return $"INSERT INTO {PgSql.Table(plan.Table)} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {staging} {ConflictSql.For(plan, mode)}";
+        return $"INSERT INTO {PgSql.Table(plan.Table)} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {staging} {onConflict}";
     }
 
     public const string ConflictHint =

@@ -188,7 +188,7 @@ internal sealed class PostgresRows : RowDatabase
             await importer.DisposeAsync();
             if (staging is not null)
             {
-                await PostgresEndpoint.ExecuteAsync(connection, TargetTables.MergeStagingSql(plan, staging, mode), cancellationToken);
+                await PostgresEndpoint.ExecuteAsync(connection, TargetTables.MergeStagingSql(plan, staging, ConflictSql.For(plan, mode)), cancellationToken);
             }
 
             await TargetTables.SetSequencesAsync(connection, PgSql.Table(plan.Table), cancellationToken);
