@@ -74,7 +74,7 @@ internal sealed class PostgresRows : RowDatabase
     public override Task BeginSnapshotAsync(CancellationToken cancellationToken)
         => ExecuteAsync("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", cancellationToken);
 
-    public override async Task<ISet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken)
+    public override async Task<HashSet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken)
         => disableTriggers ? null : await PostgresEndpoint.ReadNonDeferrableForeignKeysAsync(_connection, cancellationToken);
 
     public override Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken)

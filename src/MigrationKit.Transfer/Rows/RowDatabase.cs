@@ -55,7 +55,7 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
     }
 
     /// <summary>As a target: the foreign keys checked at once, which order a cycle's tables; null when none is.</summary>
-    public abstract Task<ISet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken);
+    public abstract Task<HashSet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken);
 
     /// <summary>Empties the tables together (they may reference each other).</summary>
     public abstract Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken);

@@ -127,8 +127,8 @@ internal sealed class SqliteRows : RowDatabase
     public override Task BeginSnapshotAsync(CancellationToken cancellationToken) => ExecuteAsync("BEGIN", cancellationToken);
 
     /// <summary>None: a unit defers every foreign-key check to its commit (PRAGMA defer_foreign_keys), so any order inside a cycle loads.</summary>
-    public override Task<ISet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken)
-        => Task.FromResult<ISet<string>?>(null);
+    public override Task<HashSet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken)
+        => Task.FromResult<HashSet<string>?>(null);
 
     public override async Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken)
     {
