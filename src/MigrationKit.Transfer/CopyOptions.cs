@@ -17,7 +17,7 @@ internal enum ConflictMode
 internal sealed record CopyOptions
 {
     /// <summary>The version table: read on both ends, never copied.</summary>
-    public string VersionTable { get; init; } = "migratekit_version";
+    public string VersionTable { get; init; } = Runner.Database.VersionTable.DefaultName;
 
     /// <summary>Tables loaded at once.</summary>
     public int Jobs { get; init; } = Environment.ProcessorCount;

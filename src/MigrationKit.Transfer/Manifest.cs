@@ -19,6 +19,30 @@ internal sealed record Manifest(IReadOnlyList<string> Revision, IReadOnlyList<Ma
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>Refuses a database at another revision than the export's.</summary>
+    public void RequireRevision(IReadOnlyList<string> revision)
+    {
+        if (!revision.SequenceEqual(Revision, StringComparer.Ordinal))
+        {
+            throw new MigrationKitException(
+                $"The export is of revision {Describe(Revision)}, and the database is at {Describe(revision)}.",
+                $"Upgrade or downgrade the database to {Describe(Revision)} first.");
+        }
+    }
+
+    /// <summary>Refuses a table's loaded rows that are not the exported ones.</summary>
+    public static void RequireMatch(string table, ManifestTable entry, long rows, bool sameChecksum)
+    {
+        if (rows != entry.Rows || !sameChecksum)
+        {
+            throw new MigrationKitException(
+                $"{table} does not match the manifest after loading ({rows} rows, the manifest says {entry.Rows}, checksums {(sameChecksum ? "equal" : "differ")}); it was left as it was.",
+                "The CSV file was changed after the export, or a trigger in the database changed the rows.");
+        }
+    }
+
+    private static string Describe(IReadOnlyList<string> revision) => revision.Count == 0 ? "none" : string.Join(" + ", revision);
+
     public async Task WriteAsync(string directory, CancellationToken cancellationToken)
     {
         await using var file = File.Create(Path.Combine(directory, FileName));
@@ -47,4 +71,9 @@ internal sealed record Manifest(IReadOnlyList<string> Revision, IReadOnlyList<Ma
 }
 
 /// <param name="Table">The table's display name (schema.name outside the default schema).</param>
-internal sealed record ManifestTable(string Table, string File, IReadOnlyList<string> Columns, long Rows, string Checksum);
+/// <param name="Checksum">PostgreSQL's own checksum of the rows (<see cref="Postgres.Checksums"/>); null in an export from SQLite.</param>
+/// <param name="ValueChecksum">
+/// The checksum of the rows' values in their canonical form (<see cref="Rows.RowChecksum"/>), which
+/// either engine can compute; null when a column's type has no CSV spelling both read.
+/// </param>
+internal sealed record ManifestTable(string Table, string File, IReadOnlyList<string> Columns, long Rows, string? Checksum, string? ValueChecksum = null);

@@ -4,8 +4,9 @@ namespace MigrationKit.Transfer;
 
 /// <summary>
 /// A user's --where predicate, checked so that it can only ever be one boolean expression: COPY
-/// statements go through PostgreSQL's simple query protocol, where a `;` would start a second
-/// statement. It is wrapped in a subquery inside a read-only transaction besides.
+/// statements go through PostgreSQL's simple query protocol, and Microsoft.Data.Sqlite runs every
+/// statement of a command's text, so a `;` would start a second statement on either. It runs in a
+/// read-only transaction (on a read-only SQLite connection) besides.
 /// </summary>
 internal static class RowFilter
 {

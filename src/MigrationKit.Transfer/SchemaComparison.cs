@@ -1,4 +1,3 @@
-using MigrationKit.Transfer.Postgres;
 using MigrationKit.Transfer.Tables;
 
 namespace MigrationKit.Transfer;
@@ -8,7 +7,8 @@ internal sealed record TablePlan(TransferTable Table, IReadOnlyList<string> Colu
 
 /// <summary>
 /// Whether source and target can exchange rows: the same revision, and every table and column of
-/// the model on both ends with the same type. Lists every difference, and the columns that line up.
+/// the model on both ends with the same type (or, across providers, types that hold the model's
+/// values). Lists every difference, and the columns that line up.
 /// </summary>
 internal static class SchemaComparison
 {
@@ -18,8 +18,11 @@ internal static class SchemaComparison
         IReadOnlyList<string> targetRevision,
         DatabaseCatalog source,
         DatabaseCatalog target,
-        IReadOnlyDictionary<string, string> where)
+        IReadOnlyDictionary<string, string> where,
+        Func<TransferColumn, CatalogColumn, CatalogColumn, string?>? typeDifference = null)
     {
+        // Alike by default: both ends are the same kind of database, so their types are spelled alike.
+        typeDifference ??= (_, onSource, onTarget) => onSource.Type == onTarget.Type ? null : $"is {onSource.Type} on the source but {onTarget.Type} on the target";
         var differences = new List<string>();
         if (!sourceRevision.SequenceEqual(targetRevision, StringComparer.Ordinal))
         {
@@ -46,9 +49,9 @@ internal static class SchemaComparison
                 {
                     differences.Add($"column {table}.{column.Name} is missing on the {(onSource is null ? onTarget is null ? "source and the target" : "source" : "target")}");
                 }
-                else if (onSource.Type != onTarget.Type)
+                else if (typeDifference(column, onSource, onTarget) is { } difference)
                 {
-                    differences.Add($"column {table}.{column.Name} is {onSource.Type} on the source but {onTarget.Type} on the target");
+                    differences.Add($"column {table}.{column.Name} {difference}");
                 }
                 else if (!column.IsGenerated && !onTarget.IsGenerated)
                 {

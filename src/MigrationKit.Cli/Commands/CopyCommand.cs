@@ -6,7 +6,10 @@ using MigrationKit.Transfer;
 
 namespace MigrationKit.Cli.Commands;
 
-/// <summary><c>copy --from CONN [--to CONN]</c>: every table of the model from one PostgreSQL database into another at the same revision.</summary>
+/// <summary>
+/// <c>copy --from CONN [--to CONN]</c>: every table of the model from one database into another at
+/// the same revision: PostgreSQL or SQLite at either end, each told by its connection string.
+/// </summary>
 internal sealed class CopyCommand : CliCommand
 {
     private CommandOption _from = null!;
@@ -24,20 +27,20 @@ internal sealed class CopyCommand : CliCommand
 
     public override string Name => "copy";
 
-    public override string Description => "Copy the model's tables from another PostgreSQL database at the same revision.";
+    public override string Description => "Copy the model's tables from another database (PostgreSQL or a SQLite file) at the same revision.";
 
     public override void Configure(CommandLineApplication command)
     {
-        _from = command.Option("--from <CONNECTION>", "The source database's connection string.", CommandOptionType.SingleValue).IsRequired();
-        _to = command.Option("--to <CONNECTION>", "The target's connection string. Default: the app's own database (--connection).", CommandOptionType.SingleValue);
-        _jobs = command.Option("-j|--jobs <N>", "Tables copied at once. Default: the number of cores.", CommandOptionType.SingleValue);
+        _from = command.Option("--from <CONNECTION>", "The source's connection string: Host=... for PostgreSQL, Data Source=PATH for a SQLite file.", CommandOptionType.SingleValue).IsRequired();
+        _to = command.Option("--to <CONNECTION>", "The target's connection string (PostgreSQL or SQLite). Default: the app's own database (--connection).", CommandOptionType.SingleValue);
+        _jobs = command.Option("-j|--jobs <N>", "Tables copied at once between PostgreSQL databases (with SQLite: one at a time). Default: the number of cores.", CommandOptionType.SingleValue);
         _onConflict = command.Option("--on-conflict <MODE>", "A row whose key exists in the target: error (default), skip, or update.", CommandOptionType.SingleValue)
             .Accepts(v => v.Values("error", "skip", "update"));
         _truncate = command.Option("--truncate", "Empty the target's tables first.", CommandOptionType.NoValue);
         _where = command.Option("--where <FILTER>", "TABLE:PREDICATE: copy only the rows of TABLE where PREDICATE holds (repeatable).", CommandOptionType.MultipleValue);
         (_tables, _exclude) = TableOptions.Add(command);
         _force = command.Option("--force", "Go on despite revision or column differences, copying the columns that line up.", CommandOptionType.NoValue);
-        _disableTriggers = command.Option("--disable-triggers", "Load with triggers and foreign-key checks off (needs a superuser).", CommandOptionType.NoValue);
+        _disableTriggers = command.Option("--disable-triggers", "Load with triggers and foreign-key checks off (a PostgreSQL target; needs a superuser).", CommandOptionType.NoValue);
         _verify = command.Option("--verify", "Compare row counts and checksums of both ends afterwards.", CommandOptionType.NoValue);
         _resume = command.Option("--resume", "Finish an interrupted copy: skip the tables it completed.", CommandOptionType.NoValue);
     }

@@ -27,7 +27,8 @@ internal sealed class TransferProgressPrinter(bool live) : ITransferProgress
 
         lock (_console)
         {
-            Console.Error.Write($"\r  {table}: {rows:N0} rows, {Megabytes(bytes):F1} MB ...".PadRight(Math.Max(20, Console.WindowWidth - 1))[..Math.Max(20, Console.WindowWidth - 1)]);
+            var size = bytes == 0 ? "" : $", {Megabytes(bytes):F1} MB";
+            Console.Error.Write($"\r  {table}: {rows:N0} rows{size} ...".PadRight(Math.Max(20, Console.WindowWidth - 1))[..Math.Max(20, Console.WindowWidth - 1)]);
             _liveLineShown = true;
         }
     }
@@ -45,6 +46,11 @@ internal sealed class TransferProgressPrinter(bool live) : ITransferProgress
             if (result.Skipped)
             {
                 Log.Information("Skipped {Table}: an earlier copy finished it", result.Table);
+            }
+            else if (result.Bytes == 0)
+            {
+                // A copy with SQLite at one end moves values, not a byte stream it could measure.
+                Log.Information("Copied {Table}: {Rows} rows, {RowsPerSecond:F0} rows/s", result.Table, result.Rows, result.RowsPerSecond);
             }
             else
             {

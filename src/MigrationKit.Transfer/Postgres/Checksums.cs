@@ -35,18 +35,28 @@ internal static class Checksums
         {
             var onSource = ReadAsync(source, plan, cancellationToken);
             var onTarget = ReadAsync(target, plan, cancellationToken);
-            var (s, t) = (await onSource, await onTarget);
-            if (s.Rows != t.Rows)
-            {
-                differences.Add($"{plan.Table}: {s.Rows} rows on the source, {t.Rows} on the target");
-            }
-            else if (s.Sum != t.Sum)
-            {
-                differences.Add($"{plan.Table}: the checksums of its {s.Rows} rows differ");
-            }
+            Compare(plan, await onSource, await onTarget, differences);
         }
 
         await PostgresEndpoint.ExecuteAsync(target, "COMMIT", cancellationToken);
+        ThrowIfAny(differences);
+    }
+
+    /// <summary>Adds a line to <paramref name="differences"/> when the two ends of a table disagree.</summary>
+    public static void Compare(TablePlan plan, TableChecksum source, TableChecksum target, List<string> differences)
+    {
+        if (source.Rows != target.Rows)
+        {
+            differences.Add($"{plan.Table}: {source.Rows} rows on the source, {target.Rows} on the target");
+        }
+        else if (source.Sum != target.Sum)
+        {
+            differences.Add($"{plan.Table}: the checksums of its {source.Rows} rows differ");
+        }
+    }
+
+    public static void ThrowIfAny(List<string> differences)
+    {
         if (differences.Count > 0)
         {
             throw new MigrationKitException(

@@ -1,5 +1,6 @@
 using System.Buffers;
 using MigrationKit.Core;
+using MigrationKit.Transfer.Rows;
 using MigrationKit.Transfer.Tables;
 using Npgsql;
 
@@ -32,6 +33,9 @@ internal sealed class CsvTransfer(string connectionString, string versionTable, 
                 progress?.Started(plan.Table.DisplayName);
                 var file = plan.Table.DisplayName + ".csv";
                 long chars = 0;
+
+                // Intervals in ISO 8601, which SQLite's side parses; the checksum below reads them in its own style.
+                await PostgresEndpoint.ExecuteAsync(connection, "SET LOCAL IntervalStyle = 'iso_8601'", cancellationToken);
                 await using (var output = new StreamWriter(Path.Combine(directory, file)))
                 using (var input = await connection.BeginTextExportAsync(
                     $"COPY {PgSql.Table(plan.Table)} ({PgSql.Columns(plan.Columns)}) TO STDOUT (FORMAT csv, HEADER)", cancellationToken))
@@ -44,8 +48,10 @@ internal sealed class CsvTransfer(string connectionString, string versionTable, 
                     }
                 }
 
+                await PostgresEndpoint.ExecuteAsync(connection, "SET LOCAL IntervalStyle = 'postgres'", cancellationToken);
                 var checksum = await Checksums.ReadAsync(connection, plan, cancellationToken);
-                tables.Add(new ManifestTable(plan.Table.DisplayName, file, plan.Columns, checksum.Rows, checksum.Sum));
+                var values = RowCsv.Spells(plan) ? await ValueChecksumAsync(connection, plan, cancellationToken) : (TableChecksum?)null;
+                tables.Add(new ManifestTable(plan.Table.DisplayName, file, plan.Columns, checksum.Rows, checksum.Sum, values?.Sum));
                 progress?.Finished(new TableResult(plan.Table.DisplayName, checksum.Rows, chars, System.Diagnostics.Stopwatch.GetElapsedTime(started)));
             }
         }
@@ -65,13 +71,10 @@ internal sealed class CsvTransfer(string connectionString, string versionTable, 
         var manifest = await Manifest.ReadAsync(directory, cancellationToken);
         await using var endpoint = PostgresEndpoint.Create("target", connectionString);
         await using var control = await endpoint.OpenAsync(cancellationToken);
-        var revision = await PostgresEndpoint.ReadRevisionAsync(control, versionTable, cancellationToken);
-        if (!revision.SequenceEqual(manifest.Revision, StringComparer.Ordinal))
-        {
-            throw new MigrationKitException(
-                $"The export is of revision {Describe(manifest.Revision)}, and the database is at {Describe(revision)}.",
-                $"Upgrade or downgrade the database to {Describe(manifest.Revision)} first.");
-        }
+        manifest.RequireRevision(await PostgresEndpoint.ReadRevisionAsync(control, versionTable, cancellationToken));
+
+        // An export from SQLite spells times without an offset: they are UTC.
+        await PostgresEndpoint.ExecuteAsync(control, "SET TimeZone = 'UTC'", cancellationToken);
 
         var byName = model.ToDictionary(t => t.DisplayName, StringComparer.Ordinal);
         var entries = manifest.Tables.ToDictionary(t => t.Table, StringComparer.Ordinal);
@@ -152,13 +155,11 @@ internal sealed class CsvTransfer(string connectionString, string versionTable, 
 
             await TargetTables.SetSequencesAsync(connection, PgSql.Table(table), cancellationToken);
             await PostgresEndpoint.ExecuteAsync(connection, Checksums.SessionSettings, cancellationToken);
-            var loaded = await Checksums.ReadAsync(connection, plan, cancellationToken);
-            if (loaded.Rows != entry.Rows || loaded.Sum != entry.Checksum)
-            {
-                throw new MigrationKitException(
-                    $"{table.DisplayName} does not match the manifest after loading ({loaded.Rows} rows, the manifest says {entry.Rows}, checksums {(loaded.Sum == entry.Checksum ? "equal" : "differ")}); it was left as it was.",
-                    "The CSV file was changed after the export, or a trigger in the database changed the rows.");
-            }
+            // An export from SQLite carries only the value checksum, which is computed here alike.
+            var loaded = entry.Checksum is null
+                ? await ValueChecksumAsync(connection, plan, cancellationToken)
+                : await Checksums.ReadAsync(connection, plan, cancellationToken);
+            Manifest.RequireMatch(table.DisplayName, entry, loaded.Rows, loaded.Sum == (entry.Checksum ?? entry.ValueChecksum));
 
             return new TableResult(table.DisplayName, loaded.Rows, chars, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
@@ -168,7 +169,15 @@ internal sealed class CsvTransfer(string connectionString, string versionTable, 
         }
     }
 
-    private static List<TablePlan> Plans(IReadOnlyList<TransferTable> model, DatabaseCatalog catalog, string role)
+    /// <summary>The canonical checksum of the plan's rows (what an import into SQLite, or from it, compares).</summary>
+    private static async Task<TableChecksum> ValueChecksumAsync(NpgsqlConnection connection, TablePlan plan, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {PgSql.Columns(plan.Columns)} FROM {PgSql.Table(plan.Table)}", connection);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+        return await RowChecksum.OfAsync(reader, RowCopy.Values(plan), cancellationToken);
+    }
+
+    public static List<TablePlan> Plans(IReadOnlyList<TransferTable> model, DatabaseCatalog catalog, string role)
     {
         var plans = new List<TablePlan>(model.Count);
         foreach (var table in model)
@@ -180,5 +189,4 @@ internal sealed class CsvTransfer(string connectionString, string versionTable, 
         return plans;
     }
 
-    private static string Describe(IReadOnlyList<string> revision) => revision.Count == 0 ? "none" : string.Join(" + ", revision);
 }

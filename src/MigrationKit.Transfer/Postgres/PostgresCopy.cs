@@ -23,13 +23,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
 
     public async Task<CopyResult> RunAsync(IReadOnlyList<TransferTable> model, CancellationToken cancellationToken)
     {
-        var tables = model.Where(t => t.Name != _options.VersionTable && t.Name != CopyProgressTable.Name).ToList();
-        var known = tables.Select(t => t.DisplayName).ToHashSet(StringComparer.Ordinal);
-        foreach (var (table, predicate) in _options.Where)
-        {
-            TableSelection.Require(known, table, "--where");
-            RowFilter.Validate(table, predicate);
-        }
+        var tables = CopyChecks.Selectable(model, _options);
 
         await using var source = PostgresEndpoint.Create("source", sourceConnection);
         await using var target = PostgresEndpoint.Create("target", targetConnection);
@@ -46,27 +40,11 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
         var targetCatalog = await PostgresEndpoint.ReadCatalogAsync(control, cancellationToken);
 
         var (differences, plans) = SchemaComparison.Compare(tables, sourceRevision, targetRevision, sourceCatalog, targetCatalog, _options.Where);
-        if (differences.Count > 0 && !_options.Force)
-        {
-            throw new MigrationKitException(
-                $"The source and the target differ: {string.Join("; ", differences)}.",
-                "Upgrade both to the same revision first, or pass --force to copy the columns that still line up.");
-        }
-
-        foreach (var difference in differences)
-        {
-            _log.Warning("Going on despite a difference (--force): {Difference}", difference);
-        }
+        CopyChecks.StopUnlessForced(differences, _options, _log);
 
         plans.RemoveAll(p => p.Columns.Count == 0);
         var finished = await CopyProgressTable.StartAsync(control, source.Display, _options.Resume, cancellationToken);
-        var results = plans.Where(p => finished.Contains(p.Table.DisplayName))
-            .Select(p => new TableResult(p.Table.DisplayName, 0, 0, TimeSpan.Zero, Skipped: true))
-            .ToList();
-        foreach (var skipped in results)
-        {
-            _progress?.Finished(skipped);
-        }
+        var results = CopyChecks.Skipped(plans, finished, _progress);
 
         var pending = plans.Where(p => !finished.Contains(p.Table.DisplayName)).ToList();
         if (_options.Truncate && pending.Count > 0)
@@ -197,14 +175,13 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
             {
                 if (staging is not null)
                 {
-                    await PostgresEndpoint.ExecuteAsync(writer, $"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA", cancellationToken);
+                    await PostgresEndpoint.ExecuteAsync(writer, TargetTables.CreateStagingSql(plan, staging), cancellationToken);
                 }
 
                 var (rows, bytes) = await PumpAsync(reader, writer, read, $"COPY {staging ?? table} ({columns}) FROM STDIN (FORMAT binary)", plan.Table.DisplayName, cancellationToken);
                 if (staging is not null)
                 {
-                    await PostgresEndpoint.ExecuteAsync(writer,
-                        $"INSERT INTO {table} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {staging} {OnConflict(plan)}", cancellationToken);
+                    await PostgresEndpoint.ExecuteAsync(writer, TargetTables.MergeStagingSql(plan, staging, OnConflict(plan)), cancellationToken);
                 }
 
                 await TargetTables.SetSequencesAsync(writer, table, cancellationToken);
@@ -218,16 +195,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
 
         private string OnConflict(TablePlan plan)
         {
-            var key = plan.Table.Key;
-            if (key.Count == 0)
-            {
-                return "";
-            }
-
-            var rest = plan.Columns.Where(c => !key.Contains(c)).ToList();
-            return _options.OnConflict == ConflictMode.Update && rest.Count > 0
-                ? $"ON CONFLICT ({PgSql.Columns(key)}) DO UPDATE SET {string.Join(", ", rest.Select(c => $"{PgSql.Quote(c)} = EXCLUDED.{PgSql.Quote(c)}"))}"
-                : "ON CONFLICT DO NOTHING";
+            return ConflictSql.For(plan, _options.OnConflict);
         }
 
         /// <summary>Streams the source's COPY output into the target's COPY input; memory is one buffer whatever the table's size.</summary>

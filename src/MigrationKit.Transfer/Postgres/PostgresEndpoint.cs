@@ -138,13 +138,3 @@ internal sealed class PostgresEndpoint : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }
-
-/// <summary>A column as the database has it: type as format_type spells it, and whether it is generated.</summary>
-internal sealed record CatalogColumn(string Name, string Type, bool IsGenerated);
-
-/// <summary>The tables and columns of one database.</summary>
-internal sealed record DatabaseCatalog(string DefaultSchema, IReadOnlyDictionary<(string Schema, string Table), Dictionary<string, CatalogColumn>> Tables)
-{
-    public IReadOnlyDictionary<string, CatalogColumn>? Find(TransferTable table)
-        => Tables.GetValueOrDefault((table.Schema ?? DefaultSchema, table.Name));
-}

@@ -46,6 +46,21 @@ internal static class TargetTables
         }
     }
 
+    /// <summary>A temporary table shaped like the plan's columns, for --on-conflict skip|update: rows land there first.</summary>
+    public static string CreateStagingSql(TablePlan plan, string staging)
+        => $"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {PgSql.Columns(plan.Columns)} FROM {PgSql.Table(plan.Table)} WITH NO DATA";
+
+    /// <summary>The staged rows into the table, existing keys skipped or updated.</summary>
+    /// <param name="onConflict">The plan's <see cref="ConflictSql"/> clause.</param>
+    public static string MergeStagingSql(TablePlan plan, string staging, string onConflict)
+    {
+        var columns = PgSql.Columns(plan.Columns);
+        return $"INSERT INTO {PgSql.Table(plan.Table)} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {staging} {onConflict}";
+    }
+
+    public const string ConflictHint =
+        "The target already holds some of these rows: pass --on-conflict skip or update, --truncate, or --resume after an interrupted copy.";
+
     public static MigrationKitException Failed(LoadUnit unit, PostgresException e)
         => Failed(string.Join(", ", unit.Tables.Select(t => t.DisplayName)), e);
 
@@ -54,7 +69,7 @@ internal static class TargetTables
         var detail = e.Detail is { Length: > 0 } d ? $" ({d})" : "";
         var hint = e.SqlState switch
         {
-            PostgresErrorCodes.UniqueViolation => "The target already holds some of these rows: pass --on-conflict skip or update, --truncate, or --resume after an interrupted copy.",
+            PostgresErrorCodes.UniqueViolation => ConflictHint,
             PostgresErrorCodes.InsufficientPrivilege => "The target's user lacks a right the copy needs (--disable-triggers needs a superuser).",
             _ => null,
         };

@@ -25,11 +25,19 @@ internal static class ModelTables
     private static TransferTable Describe(ITable table) => new(
         table.Schema,
         table.Name,
-        table.Columns.Select(c => new TransferColumn(c.Name, c.ComputedColumnSql is not null)).ToList(),
+        table.Columns.Select(c => new TransferColumn(c.Name, c.ComputedColumnSql is not null, StoredType(c))).ToList(),
         table.PrimaryKey?.Columns.Select(c => c.Name).ToList() ?? [],
         table.ForeignKeyConstraints
             .Select(fk => new TransferForeignKey(fk.Name, Display(fk.PrincipalTable)))
             .ToList());
+
+    private static Type StoredType(IColumn column)
+    {
+        var property = column.PropertyMappings.First().Property;
+        var type = property.GetValueConverter()?.ProviderClrType ?? property.ClrType;
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type.IsEnum ? Enum.GetUnderlyingType(type) : type;
+    }
 
     private static string Display(ITable table) => table.Schema is null ? table.Name : $"{table.Schema}.{table.Name}";
 }

@@ -21,7 +21,12 @@ internal sealed record TransferTable(
 }
 
 /// <param name="IsGenerated">Computed by the database (a generated column): never copied.</param>
-internal sealed record TransferColumn(string Name, bool IsGenerated = false);
+/// <param name="ClrType">
+/// The type the model stores in the column (after the app's own value converter, enums as their
+/// underlying type); null when unknown. A copy between PostgreSQL databases never looks at it; a
+/// copy across providers reads and writes each value as this type.
+/// </param>
+internal sealed record TransferColumn(string Name, bool IsGenerated = false, Type? ClrType = null);
 
 /// <summary>A foreign key from the table to <paramref name="Principal"/> (schema-qualified display name).</summary>
 internal sealed record TransferForeignKey(string Name, string Principal);

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using MigrationKit.Core;
+using MigrationKit.Transfer.Postgres;
+using MigrationKit.Transfer.Tables;
+using Serilog;
+
+namespace MigrationKit.Transfer.Rows;
+
+/// <summary>
+/// `copy` with SQLite at one end or both: each value is read as the type the model stores and
+/// written in the target's own encoding (binary COPY into PostgreSQL, a prepared INSERT into
+/// SQLite), one row in memory at a time. Every read comes from one transaction of the source.
+/// Units load one after another, each in its own target transaction: a SQLite file has one writer,
+/// and one snapshot of a source needs one connection. The checks, the order, --resume and --verify
+/// are those of <see cref="PostgresCopy"/>.
+/// </summary>
+internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, CopyOptions options, ITransferProgress? progress = null, ILogger? log = null)
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+    private readonly ILogger _log = log ?? Log.Logger;
+
+    public async Task<CopyResult> RunAsync(IReadOnlyList<TransferTable> model, CancellationToken cancellationToken)
+    {
+        var tables = CopyChecks.Selectable(model, options);
+        await using var from = await RowDatabase.OpenAsync(source, "source", cancellationToken);
+        await using var to = await RowDatabase.OpenAsync(target, "target", cancellationToken);
+        await from.BeginSnapshotAsync(cancellationToken);
+        var sourceRevision = await from.ReadRevisionAsync(options.VersionTable, cancellationToken);
+        var sourceCatalog = await from.ReadCatalogAsync(cancellationToken);
+        var targetRevision = await to.ReadRevisionAsync(options.VersionTable, cancellationToken);
+        var targetCatalog = await to.ReadCatalogAsync(cancellationToken);
+
+        var (differences, plans) = SchemaComparison.Compare(
+            tables, sourceRevision, targetRevision, sourceCatalog, targetCatalog, options.Where,
+            (column, onSource, onTarget) => ColumnValue.For(column.ClrType) is { } value
+                ? from.CannotHold(value, onSource) ?? to.CannotHold(value, onTarget)
+                : $"holds {column.ClrType?.Name ?? "values of no known type"}, which a copy between SQLite and PostgreSQL does not move");
+        CopyChecks.StopUnlessForced(differences, options, _log);
+
+        plans.RemoveAll(p => p.Columns.Count == 0);
+        var finished = await CopyProgressTable.StartAsync(to.Connection, from.Display, options.Resume, cancellationToken);
+        var results = CopyChecks.Skipped(plans, finished, progress);
+        var pending = plans.Where(p => !finished.Contains(p.Table.DisplayName)).ToList();
+        if (options.Truncate && pending.Count > 0)
+        {
+            await to.TruncateAsync(pending.Select(p => p.Table).ToList(), cancellationToken);
+        }
+
+        var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), await to.NonDeferrableForeignKeysAsync(options.DisableTriggers, cancellationToken));
+        var planOf = pending.ToDictionary(p => p.Table.DisplayName, StringComparer.Ordinal);
+        foreach (var unit in units)
+        {
+            results.AddRange(await LoadUnitAsync(from, to, unit, planOf, cancellationToken));
+        }
+
+        if (options.Verify)
+        {
+            await VerifyAsync(from, to, plans, cancellationToken);
+        }
+
+        await CopyProgressTable.FinishAsync(to.Connection, cancellationToken);
+        await from.CommitAsync(cancellationToken);
+        return new CopyResult(results, differences);
+    }
+
+    private async Task<List<TableResult>> LoadUnitAsync(
+        RowDatabase from, RowDatabase to, LoadUnit unit, Dictionary<string, TablePlan> plans, CancellationToken cancellationToken)
+    {
+        var results = new List<TableResult>(unit.Tables.Count);
+        await to.LoadUnitAsync(unit, options.DisableTriggers, async () =>
+        {
+            for (var i = 0; i < unit.Tables.Count; i++)
+            {
+                var plan = plans[unit.Tables[i].DisplayName];
+                progress?.Started(plan.Table.DisplayName);
+                results.Add(await LoadTableAsync(from, to, plan, i, cancellationToken));
+                await CopyProgressTable.MarkAsync(to.Connection, plan.Table.DisplayName, from.Display, results[^1].Rows, cancellationToken);
+            }
+        }, cancellationToken);
+
+        foreach (var result in results)
+        {
+            progress?.Finished(result);
+            _log.Debug("Copied {Table}: {Rows} rows in {Elapsed}", result.Table, result.Rows, result.Elapsed);
+        }
+
+        return results;
+    }
+
+    private async Task<TableResult> LoadTableAsync(RowDatabase from, RowDatabase to, TablePlan plan, int index, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var values = Values(plan);
+        long rows = 0;
+        var reported = Stopwatch.GetTimestamp();
+        await using var reader = await from.ReadAsync(plan, cancellationToken);
+        await using var load = await to.BeginTableAsync(plan, index, options.OnConflict, cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            await load.StartRowAsync(cancellationToken);
+            for (var i = 0; i < values.Length; i++)
+            {
+                await values[i].CopyAsync(reader, i, load, cancellationToken);
+            }
+
+            await load.EndRowAsync(cancellationToken);
+            rows++;
+            if (progress is not null && Stopwatch.GetElapsedTime(reported) > ProgressInterval)
+            {
+                progress.Advanced(plan.Table.DisplayName, rows, 0);
+                reported = Stopwatch.GetTimestamp();
+            }
+        }
+
+        await load.CompleteAsync(cancellationToken);
+        return new TableResult(plan.Table.DisplayName, rows, 0, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Count and canonical checksum of every table on both ends, the source still in its transaction.</summary>
+    private static async Task VerifyAsync(RowDatabase from, RowDatabase to, IReadOnlyList<TablePlan> plans, CancellationToken cancellationToken)
+    {
+        await to.BeginSnapshotAsync(cancellationToken);
+        var differences = new List<string>();
+        try
+        {
+            foreach (var plan in plans)
+            {
+                Checksums.Compare(plan, await ChecksumAsync(from, plan, cancellationToken), await ChecksumAsync(to, plan, cancellationToken), differences);
+            }
+        }
+        finally
+        {
+            await to.RollbackAsync();
+        }
+
+        Checksums.ThrowIfAny(differences);
+    }
+
+    public static async Task<TableChecksum> ChecksumAsync(RowDatabase database, TablePlan plan, CancellationToken cancellationToken)
+    {
+        await using var reader = await database.ReadAsync(plan, cancellationToken);
+        return await RowChecksum.OfAsync(reader, Values(plan), cancellationToken);
+    }
+
+    /// <summary>Each of the plan's columns as the model's type; the schema check has refused any type without one.</summary>
+    public static ColumnValue[] Values(TablePlan plan)
+    {
+        var types = plan.Table.Columns.ToDictionary(c => c.Name, c => c.ClrType, StringComparer.Ordinal);
+        return plan.Columns.Select(c => ColumnValue.For(types[c])!).ToArray();
+    }
+}
