@@ -75,10 +75,10 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
             await PostgresEndpoint.ExecuteAsync(control, $"TRUNCATE {string.Join(", ", pending.Select(p => PgSql.Table(p.Table)))}", cancellationToken);
         }
 
-        var nonDeferrable = _options.DisableTriggers ? null : await PostgresEndpoint.ReadNonDeferrableForeignKeysAsync(control, cancellationToken);
-        var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), nonDeferrable);
+        var foreignKeys = await TargetForeignKeys.ReadAsync(control, cancellationToken);
+        var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), _options.DisableTriggers ? null : foreignKeys.CheckedAtOnce);
         var planOf = pending.ToDictionary(p => p.Table.DisplayName, StringComparer.Ordinal);
-        var loader = new UnitLoader(this, source, target, snapshot, planOf);
+        var loader = new UnitLoader(this, source, target, snapshot, planOf, foreignKeys);
         results.AddRange(await RunUnitsAsync(units, loader, cancellationToken));
 
         if (_options.Verify)
@@ -144,7 +144,8 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
     }
 
     /// <summary>Loads one unit: its own source session in the exported snapshot, its own target transaction.</summary>
-    private sealed class UnitLoader(PostgresCopy copy, PostgresEndpoint source, PostgresEndpoint target, string snapshot, Dictionary<string, TablePlan> plans)
+    private sealed class UnitLoader(
+        PostgresCopy copy, PostgresEndpoint source, PostgresEndpoint target, string snapshot, Dictionary<string, TablePlan> plans, TargetForeignKeys foreignKeys)
     {
         private readonly CopyOptions _options = copy._options;
 
@@ -155,7 +156,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
                 $"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {PgSql.Literal(snapshot)}", cancellationToken);
             await using var writer = await target.OpenAsync(cancellationToken);
             await using var transaction = await writer.BeginTransactionAsync(cancellationToken);
-            await TargetTables.PrepareAsync(writer, unit, _options.DisableTriggers, cancellationToken);
+            var restore = await TargetTables.PrepareAsync(writer, unit, _options.DisableTriggers, foreignKeys, cancellationToken);
 
             var results = new List<TableResult>(unit.Tables.Count);
             for (var i = 0; i < unit.Tables.Count; i++)
@@ -165,6 +166,8 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
                 results.Add(await LoadTableAsync(reader, writer, plan, i, cancellationToken));
                 await CopyProgressTable.MarkAsync(writer, plan.Table.DisplayName, source.Display, results[^1].Rows, cancellationToken);
             }
+
+            await TargetTables.RestoreAsync(writer, unit, restore, cancellationToken);
 
             try
             {

@@ -106,11 +106,6 @@ internal sealed class PostgresEndpoint : IAsyncDisposable
         return new DatabaseCatalog(defaultSchema, tables);
     }
 
-    /// <summary>Names of the foreign keys checked at once (not DEFERRABLE), which fix the load order inside a cycle.</summary>
-    public static async Task<HashSet<string>> ReadNonDeferrableForeignKeysAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-        => (await ListAsync(connection, "SELECT conname FROM pg_constraint WHERE contype = 'f' AND NOT condeferrable", r => r.GetString(0), cancellationToken))
-            .ToHashSet(StringComparer.Ordinal);
-
     public static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(sql, connection);

@@ -7,20 +7,46 @@ namespace MigrationKit.Transfer.Postgres;
 /// <summary>What every load into a PostgreSQL target does alike (copy and import): the unit's transaction settings, sequences, failures.</summary>
 internal static class TargetTables
 {
-    /// <summary>Inside the unit's transaction: triggers off when asked, deferrable constraints deferred for a cycle.</summary>
-    public static async Task PrepareAsync(NpgsqlConnection writer, LoadUnit unit, bool disableTriggers, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inside the unit's transaction: triggers off when asked; otherwise the foreign keys the user may
+    /// suspend dropped (see <see cref="TargetForeignKeys"/>) and the deferrable ones of a cycle
+    /// deferred. Returns what <see cref="RestoreAsync"/> runs before the commit.
+    /// </summary>
+    public static async Task<string?> PrepareAsync(NpgsqlConnection writer, LoadUnit unit, bool disableTriggers, TargetForeignKeys foreignKeys, CancellationToken cancellationToken)
     {
         try
         {
             if (disableTriggers)
             {
                 await PostgresEndpoint.ExecuteAsync(writer, "SET LOCAL session_replication_role = replica", cancellationToken);
+                return null;
             }
 
+            var restore = await foreignKeys.SuspendAsync(writer, unit, cancellationToken);
             if (unit.IsCycle)
             {
                 await PostgresEndpoint.ExecuteAsync(writer, "SET CONSTRAINTS ALL DEFERRED", cancellationToken);
             }
+
+            return restore;
+        }
+        catch (PostgresException e)
+        {
+            throw Failed(unit, e);
+        }
+    }
+
+    /// <summary>The suspended foreign keys added back: every loaded row checked in one query per key.</summary>
+    public static async Task RestoreAsync(NpgsqlConnection writer, LoadUnit unit, string? restore, CancellationToken cancellationToken)
+    {
+        if (restore is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await PostgresEndpoint.ExecuteAsync(writer, restore, cancellationToken);
         }
         catch (PostgresException e)
         {
