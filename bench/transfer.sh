@@ -92,6 +92,8 @@ measure "migratekit copy --jobs $jobs" "$rows" \
   bash -c "cd '$app' && exec ${migratekit[*]} copy --from '$(npgsql source)' --connection '$(npgsql target)' --jobs $jobs --no-build"
 measure "migratekit copy --jobs $jobs --verify" "$rows" \
   bash -c "cd '$app' && exec ${migratekit[*]} copy --from '$(npgsql source)' --connection '$(npgsql target)' --jobs $jobs --verify --no-build"
+measure "migratekit copy --jobs $jobs --split-above 64" "$rows" \
+  bash -c "cd '$app' && exec ${migratekit[*]} copy --from '$(npgsql source)' --connection '$(npgsql target)' --jobs $jobs --split-above 64 --no-build"
 measure "pg_dump -Fc --data-only | pg_restore" "$rows" \
   bash -c "pg_dump -Fc --data-only -T migratekit_version source | pg_restore --data-only -d target"
 measure "pg_dump -Fc, pg_restore -j $jobs --disable-triggers" "$rows" \

@@ -42,6 +42,12 @@ internal sealed record CopyOptions
     /// <summary>Row filters by table display name; validated by <see cref="RowFilter"/>.</summary>
     public IReadOnlyDictionary<string, string> Where { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// A table larger than this on the source (bytes; 0: never) with a one-column primary key is read
+    /// as up to --jobs key ranges at once and written through its one COPY (see KeyRangePump).
+    /// </summary>
+    public long SplitAbove { get; init; } = 512L * 1024 * 1024;
+
     /// <summary>Bytes moved per read from the source; one pooled buffer per job.</summary>
     public int BufferSize { get; init; } = 128 * 1024;
 }

@@ -94,6 +94,29 @@ public sealed class ModelCopyTests
     }
 
     [Fact]
+    public async Task Sequences_tied_to_a_column_only_by_its_default_are_set_and_a_shared_one_never_moves_back()
+    {
+        var databases = await TransferDatabases.CreateAsync("""
+            CREATE SEQUENCE shared_ids;
+            CREATE SEQUENCE "Ticket numbers" START 100;
+            CREATE TABLE invoices (id bigint PRIMARY KEY DEFAULT nextval('shared_ids'), number int NOT NULL DEFAULT nextval('"Ticket numbers"'));
+            CREATE TABLE credit_notes (id bigint PRIMARY KEY DEFAULT nextval('shared_ids'));
+            """);
+        await databases.Source.ExecuteAsync("""
+            INSERT INTO invoices SELECT g, 100 + g FROM generate_series(1, 50) g;
+            INSERT INTO credit_notes SELECT g FROM generate_series(1, 20) g;
+            """);
+
+        // One job, in the order given: invoices sets shared_ids to 50; credit_notes, loaded next with ids up to 20, must not move it back.
+        await databases.CopyAsync(
+            [Describe.Table("invoices", ["id", "number"]), Describe.Table("credit_notes", ["id"])], new CopyOptions { Jobs = 1 });
+
+        await databases.Target.ExecuteAsync("INSERT INTO invoices DEFAULT VALUES; INSERT INTO credit_notes DEFAULT VALUES");
+        Assert.Equal(["51", "151"], await databases.Target.QueryAsync("SELECT id || '' FROM invoices WHERE id = 51 UNION ALL SELECT number || '' FROM invoices WHERE id = 51"));
+        Assert.Equal(["52"], await databases.Target.QueryAsync("SELECT max(id) FROM credit_notes"));
+    }
+
+    [Fact]
     public async Task The_version_table_is_not_copied_and_the_target_keeps_its_own()
     {
         var (databases, tables) = await SeededAsync();

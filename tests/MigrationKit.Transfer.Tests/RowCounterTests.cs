@@ -31,5 +31,8 @@ public sealed class RowCounterTests
         }
 
         Assert.Equal(1234, counter.Rows);
+        Assert.True(counter.IsDone);
+        Assert.Equal(19, counter.HeaderEnd); // signature, flags, no header extension
+        Assert.Equal(bytes.Length - 2, counter.RowsEnd); // where the trailer starts
     }
 }

@@ -127,6 +127,38 @@ public sealed class SafetyTests
     }
 
     [Fact]
+    public async Task A_copy_waits_while_the_targets_migration_lock_is_held_as_upgrade_holds_it()
+    {
+        var databases = await SeededAsync();
+        var target = new NpgsqlConnectionStringBuilder(databases.Target.ConnectionString);
+        await using var upgrade = new NpgsqlConnection(databases.Target.ConnectionString);
+        await upgrade.OpenAsync();
+        var key = MigrationLockKey.ForPostgres(target.Database!, ScratchDatabase.VersionTable);
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({key})", upgrade))
+        {
+            await take.ExecuteScalarAsync();
+        }
+
+        var copy = databases.CopyAsync(Tables);
+        var waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'";
+        for (var i = 0; i < 300 && (await databases.Target.QueryAsync(waiting)).Single() == "0"; i++)
+        {
+            Assert.False(copy.IsCompleted, "The copy finished while the migration lock was held.");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(["1"], await databases.Target.QueryAsync(waiting));
+        Assert.Equal(0, await databases.Target.CountAsync("items"));
+        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({key})", upgrade))
+        {
+            await release.ExecuteScalarAsync();
+        }
+
+        await copy;
+        await databases.AssertSameRowsAsync("items", "tags");
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_one_message_that_names_the_server_but_not_the_password()
     {
         var databases = await SeededAsync();

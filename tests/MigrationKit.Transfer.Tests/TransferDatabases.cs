@@ -27,8 +27,9 @@ internal sealed class TransferDatabases
         return new TransferDatabases(source, target);
     }
 
-    public Task<CopyResult> CopyAsync(IReadOnlyList<TransferTable> tables, CopyOptions? options = null, ITransferProgress? progress = null)
-        => new PostgresCopy(Source.ConnectionString, Target.ConnectionString, options ?? new CopyOptions { Jobs = 2 }, progress)
+    /// <param name="targetConnection">Another user's way into the target; default the owner's.</param>
+    public Task<CopyResult> CopyAsync(IReadOnlyList<TransferTable> tables, CopyOptions? options = null, ITransferProgress? progress = null, string? targetConnection = null)
+        => new PostgresCopy(Source.ConnectionString, targetConnection ?? Target.ConnectionString, options ?? new CopyOptions { Jobs = 2 }, progress)
             .RunAsync(tables, CancellationToken.None);
 
     /// <summary>Every row of the table as text, ordered: what both ends must agree on.</summary>
@@ -63,6 +64,33 @@ internal sealed class TransferDatabases
 
             return database;
         }
+
+        /// <summary>
+        /// A new login that may read and write every table of this database, and create tables, but
+        /// owns none: what a copy sees when it runs as an application user rather than the schema's owner.
+        /// </summary>
+        public async Task<string> NonOwnerAsync()
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+            var role = $"loader_{builder.Database}";
+            var password = Guid.NewGuid().ToString("N");
+            await ExecuteAsync($"""
+                CREATE ROLE {role} LOGIN PASSWORD '{password}';
+                GRANT CONNECT, TEMP ON DATABASE "{builder.Database}" TO {role};
+                GRANT USAGE, CREATE ON SCHEMA public TO {role};
+                GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO {role};
+                GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role};
+                """);
+            builder.Username = role;
+            builder.Password = password;
+            return builder.ConnectionString;
+        }
+
+        /// <summary>Every foreign key of the database with its definition and comment, sorted: what a load must leave as it found it.</summary>
+        public Task<List<string>> ForeignKeysAsync() => QueryAsync("""
+            SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated || coalesce(' ' || obj_description(oid, 'pg_constraint'), '')
+            FROM pg_constraint WHERE contype = 'f' ORDER BY 1
+            """);
 
         public async Task<long> CountAsync(string table) => long.Parse((await QueryAsync($"SELECT count(*) FROM {table}")).Single(), System.Globalization.CultureInfo.InvariantCulture);
     }

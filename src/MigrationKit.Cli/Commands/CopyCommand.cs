@@ -24,6 +24,7 @@ internal sealed class CopyCommand : CliCommand
     private CommandOption _disableTriggers = null!;
     private CommandOption _verify = null!;
     private CommandOption _resume = null!;
+    private CommandOption _splitAbove = null!;
 
     public override string Name => "copy";
 
@@ -43,6 +44,7 @@ internal sealed class CopyCommand : CliCommand
         _disableTriggers = command.Option("--disable-triggers", "Load with triggers and foreign-key checks off (a PostgreSQL target; needs a superuser).", CommandOptionType.NoValue);
         _verify = command.Option("--verify", "Compare row counts and checksums of both ends afterwards.", CommandOptionType.NoValue);
         _resume = command.Option("--resume", "Finish an interrupted copy: skip the tables it completed.", CommandOptionType.NoValue);
+        _splitAbove = command.Option("--split-above <MB>", "Read a table larger than this on the source as key ranges, several at once (0: never). Default: 512.", CommandOptionType.SingleValue);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -59,6 +61,7 @@ internal sealed class CopyCommand : CliCommand
             Verify = _verify.HasValue(),
             Resume = _resume.HasValue(),
             Where = Where(),
+            SplitAbove = SplitAbove(),
         };
         var result = await TransferOperations.CopyAsync(
             app.Context, _from.Value()!, _to.Value(), TableOptions.Names(_tables), TableOptions.Names(_exclude), options, TransferProgressPrinter.ForStandardError(), cancellationToken);
@@ -78,6 +81,18 @@ internal sealed class CopyCommand : CliCommand
         return int.TryParse(_jobs.Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var jobs) && jobs > 0
             ? jobs
             : throw new MigrationKitException($"--jobs must be a whole number above 0, not '{_jobs.Value()}'.");
+    }
+
+    private long SplitAbove()
+    {
+        if (!_splitAbove.HasValue())
+        {
+            return new CopyOptions().SplitAbove;
+        }
+
+        return long.TryParse(_splitAbove.Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var megabytes) && megabytes < long.MaxValue / (1024 * 1024)
+            ? megabytes * 1024 * 1024
+            : throw new MigrationKitException($"--split-above must be a whole number of megabytes, not '{_splitAbove.Value()}'.");
     }
 
     private Dictionary<string, string> Where()

@@ -1,6 +1,5 @@
 using System.Data.Common;
-using System.Security.Cryptography;
-using System.Text;
+using MigrationKit.Core;
 
 namespace MigrationKit.Runner.Database;
 
@@ -21,7 +20,7 @@ internal sealed class PostgreSqlDialect : DatabaseDialect
     /// </summary>
     public override async Task<IAsyncDisposable> AcquireLockAsync(DbConnection connection, string versionTable, CancellationToken cancellationToken)
     {
-        var key = LockKey(connection.Database, versionTable);
+        var key = MigrationLockKey.ForPostgres(connection.Database, versionTable);
         await ScalarAsync(connection, "SELECT pg_advisory_lock(@key)", cancellationToken, ("key", key));
         return new Release(async () =>
         {
@@ -30,16 +29,6 @@ internal sealed class PostgreSqlDialect : DatabaseDialect
                 await ScalarAsync(connection, "SELECT pg_advisory_unlock(@key)", CancellationToken.None, ("key", key));
             }
         });
-    }
-
-    /// <summary>
-    /// Derived from the database and version table so that two apps sharing a server (or two
-    /// version tables in one database) do not wait for each other, and stable across processes.
-    /// </summary>
-    internal static long LockKey(string database, string versionTable)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("migratekit:" + database + ":" + versionTable));
-        return BitConverter.ToInt64(hash, 0);
     }
 
     private static string QuoteForRegclass(string table) => "\"" + table.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -5,7 +5,9 @@ namespace MigrationKit.Transfer.Postgres;
 /// <summary>
 /// Counts the rows of a PostgreSQL binary COPY stream as it passes, without decoding a value: it
 /// reads only the field counts and lengths and jumps over the data
-/// (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4).
+/// (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4). It also knows where the
+/// header ends and where the last whole row fed so far ends, so that the rows of several streams
+/// can be interleaved into one (<see cref="KeyRangePump"/>).
 /// </summary>
 internal sealed class BinaryCopyRowCounter
 {
@@ -20,11 +22,24 @@ internal sealed class BinaryCopyRowCounter
 
     public long Rows { get; private set; }
 
+    /// <summary>Bytes fed so far.</summary>
+    public long Position { get; private set; }
+
+    /// <summary>Where the header ends and the first row starts; -1 until the header has passed.</summary>
+    public long HeaderEnd { get; private set; } = -1;
+
+    /// <summary>Where the last whole row fed so far ends (the header's end before any row); once <see cref="IsDone"/>, where the trailer starts.</summary>
+    public long RowsEnd { get; private set; } = -1;
+
+    /// <summary>The trailer has been read: no row follows.</summary>
+    public bool IsDone => _state == State.Done;
+
     public void Feed(ReadOnlySpan<byte> data)
     {
         var i = 0;
         while (i < data.Length && _state != State.Done)
         {
+            NoteBoundary(Position + i);
             if (_skip > 0)
             {
                 var n = (int)Math.Min(_skip, data.Length - i);
@@ -55,6 +70,22 @@ internal sealed class BinaryCopyRowCounter
 
             Advance(value);
         }
+
+        Position += data.Length;
+        NoteBoundary(Position);
+    }
+
+    // Between rows: nothing left to skip of the previous one, no number half read, a field count next.
+    private void NoteBoundary(long position)
+    {
+        if (_state == State.FieldCount && _skip == 0 && _have == 0)
+        {
+            RowsEnd = position;
+            if (HeaderEnd < 0)
+            {
+                HeaderEnd = position;
+            }
+        }
     }
 
     private static int Read(ReadOnlySpan<byte> bytes)
@@ -69,7 +100,7 @@ internal sealed class BinaryCopyRowCounter
                 _state = State.FieldCount;
                 break;
             case State.FieldCount when value < 0:
-                _state = State.Done; // the trailer
+                _state = State.Done; // the trailer; RowsEnd stays where it starts
                 break;
             case State.FieldCount when value == 0:
                 Rows++;

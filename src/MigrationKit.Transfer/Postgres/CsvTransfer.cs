@@ -88,8 +88,8 @@ internal sealed class CsvTransfer(string connectionString, string versionTable, 
             await PostgresEndpoint.ExecuteAsync(control, $"TRUNCATE {string.Join(", ", entries.Keys.Select(t => PgSql.Table(byName[t])))}", cancellationToken);
         }
 
-        var units = LoadOrder.Plan(entries.Keys.Select(t => byName[t]).ToList(),
-            await PostgresEndpoint.ReadNonDeferrableForeignKeysAsync(control, cancellationToken));
+        var foreignKeys = await TargetForeignKeys.ReadAsync(control, cancellationToken);
+        var units = LoadOrder.Plan(entries.Keys.Select(t => byName[t]).ToList(), foreignKeys.CheckedAtOnce);
         var results = new List<TableResult>();
         var buffer = ArrayPool<char>.Shared.Rent(BufferChars);
         try
@@ -97,11 +97,13 @@ internal sealed class CsvTransfer(string connectionString, string versionTable, 
             foreach (var unit in units)
             {
                 await using var transaction = await control.BeginTransactionAsync(cancellationToken);
-                await TargetTables.PrepareAsync(control, unit, disableTriggers: false, cancellationToken);
+                var restore = await TargetTables.PrepareAsync(control, unit, disableTriggers: false, foreignKeys, cancellationToken);
                 foreach (var table in unit.Tables)
                 {
                     results.Add(await LoadAsync(control, table, entries[table.DisplayName], directory, buffer, cancellationToken));
                 }
+
+                await TargetTables.RestoreAsync(control, unit, restore, cancellationToken);
 
                 try
                 {

@@ -36,6 +36,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
         var sourceCatalog = await PostgresEndpoint.ReadCatalogAsync(snapshotHolder, cancellationToken);
 
         await using var control = await target.OpenAsync(cancellationToken);
+        await using var migrationLock = await PostgresEndpoint.LockForMigrationAsync(control, _options.VersionTable, _log, cancellationToken);
         var targetRevision = await PostgresEndpoint.ReadRevisionAsync(control, _options.VersionTable, cancellationToken);
         var targetCatalog = await PostgresEndpoint.ReadCatalogAsync(control, cancellationToken);
 
@@ -53,10 +54,17 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
             await PostgresEndpoint.ExecuteAsync(control, $"TRUNCATE {string.Join(", ", pending.Select(p => PgSql.Table(p.Table)))}", cancellationToken);
         }
 
-        var nonDeferrable = _options.DisableTriggers ? null : await PostgresEndpoint.ReadNonDeferrableForeignKeysAsync(control, cancellationToken);
-        var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), nonDeferrable);
+        var foreignKeys = await TargetForeignKeys.ReadAsync(control, cancellationToken);
+        var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), _options.DisableTriggers ? null : foreignKeys.CheckedAtOnce);
         var planOf = pending.ToDictionary(p => p.Table.DisplayName, StringComparer.Ordinal);
-        var loader = new UnitLoader(this, source, target, snapshot, planOf);
+        var rangesOf = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var plan in pending)
+        {
+            var keyType = plan.Table.Key.Count == 1 ? sourceCatalog.Find(plan.Table)?.GetValueOrDefault(plan.Table.Key[0])?.Type : null;
+            rangesOf[plan.Table.DisplayName] = keyType is null ? [] : await KeyRanges.PlanAsync(snapshotHolder, plan, keyType, _options.SplitAbove, _options.Jobs, cancellationToken);
+        }
+
+        var loader = new UnitLoader(this, source, target, snapshot, planOf, rangesOf, foreignKeys);
         results.AddRange(await RunUnitsAsync(units, loader, cancellationToken));
 
         if (_options.Verify)
@@ -122,18 +130,23 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
     }
 
     /// <summary>Loads one unit: its own source session in the exported snapshot, its own target transaction.</summary>
-    private sealed class UnitLoader(PostgresCopy copy, PostgresEndpoint source, PostgresEndpoint target, string snapshot, Dictionary<string, TablePlan> plans)
+    private sealed class UnitLoader(
+        PostgresCopy copy,
+        PostgresEndpoint source,
+        PostgresEndpoint target,
+        string snapshot,
+        Dictionary<string, TablePlan> plans,
+        Dictionary<string, IReadOnlyList<string>> rangesOf,
+        TargetForeignKeys foreignKeys)
     {
         private readonly CopyOptions _options = copy._options;
 
         public async Task<IReadOnlyList<TableResult>> LoadAsync(LoadUnit unit, CancellationToken cancellationToken)
         {
-            await using var reader = await source.OpenAsync(cancellationToken);
-            await PostgresEndpoint.ExecuteAsync(reader,
-                $"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {PgSql.Literal(snapshot)}", cancellationToken);
+            await using var reader = await OpenReaderAsync(cancellationToken);
             await using var writer = await target.OpenAsync(cancellationToken);
             await using var transaction = await writer.BeginTransactionAsync(cancellationToken);
-            await TargetTables.PrepareAsync(writer, unit, _options.DisableTriggers, cancellationToken);
+            var restore = await TargetTables.PrepareAsync(writer, unit, _options.DisableTriggers, foreignKeys, cancellationToken);
 
             var results = new List<TableResult>(unit.Tables.Count);
             for (var i = 0; i < unit.Tables.Count; i++)
@@ -143,6 +156,8 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
                 results.Add(await LoadTableAsync(reader, writer, plan, i, cancellationToken));
                 await CopyProgressTable.MarkAsync(writer, plan.Table.DisplayName, source.Display, results[^1].Rows, cancellationToken);
             }
+
+            await TargetTables.RestoreAsync(writer, unit, restore, cancellationToken);
 
             try
             {
@@ -162,6 +177,15 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
             return results;
         }
 
+        /// <summary>A source session reading in the exported snapshot.</summary>
+        private async Task<NpgsqlConnection> OpenReaderAsync(CancellationToken cancellationToken)
+        {
+            var reader = await source.OpenAsync(cancellationToken);
+            await PostgresEndpoint.ExecuteAsync(reader,
+                $"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {PgSql.Literal(snapshot)}", cancellationToken);
+            return reader;
+        }
+
         private async Task<TableResult> LoadTableAsync(NpgsqlConnection reader, NpgsqlConnection writer, TablePlan plan, int index, CancellationToken cancellationToken)
         {
             var started = Stopwatch.GetTimestamp();
@@ -171,6 +195,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
             var read = plan.Where is null
                 ? $"COPY {table} ({columns}) TO STDOUT (FORMAT binary)"
                 : $"COPY (SELECT {columns} FROM {table} WHERE ({plan.Where})) TO STDOUT (FORMAT binary)";
+            var write = $"COPY {staging ?? table} ({columns}) FROM STDIN (FORMAT binary)";
             try
             {
                 if (staging is not null)
@@ -178,7 +203,10 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
                     await PostgresEndpoint.ExecuteAsync(writer, TargetTables.CreateStagingSql(plan, staging), cancellationToken);
                 }
 
-                var (rows, bytes) = await PumpAsync(reader, writer, read, $"COPY {staging ?? table} ({columns}) FROM STDIN (FORMAT binary)", plan.Table.DisplayName, cancellationToken);
+                var ranges = rangesOf[plan.Table.DisplayName];
+                var (rows, bytes) = ranges.Count > 1
+                    ? await PumpRangesAsync(reader, writer, plan, ranges, write, cancellationToken)
+                    : await PumpAsync(reader, writer, read, write, plan.Table.DisplayName, cancellationToken);
                 if (staging is not null)
                 {
                     await PostgresEndpoint.ExecuteAsync(writer, TargetTables.MergeStagingSql(plan, staging, OnConflict(plan)), cancellationToken);
@@ -196,6 +224,41 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
         private string OnConflict(TablePlan plan)
         {
             return ConflictSql.For(plan, _options.OnConflict);
+        }
+
+        /// <summary>A table split into key ranges: the unit's reader takes the first, a session of its own each of the others.</summary>
+        private async Task<(long Rows, long Bytes)> PumpRangesAsync(
+            NpgsqlConnection reader, NpgsqlConnection writer, TablePlan plan, IReadOnlyList<string> ranges, string write, CancellationToken cancellationToken)
+        {
+            var readers = new List<NpgsqlConnection> { reader };
+            try
+            {
+                for (var i = 1; i < ranges.Count; i++)
+                {
+                    readers.Add(await OpenReaderAsync(cancellationToken));
+                }
+
+                var table = plan.Table.DisplayName;
+                var filter = plan.Where is null ? "" : $"({plan.Where}) AND ";
+                var reads = ranges.Select(r => $"COPY (SELECT {PgSql.Columns(plan.Columns)} FROM {PgSql.Table(plan.Table)} WHERE {filter}{r}) TO STDOUT (FORMAT binary)").ToList();
+                copy._log.Debug("Reading {Table} as {Count} key ranges at once", table, ranges.Count);
+                var reported = Stopwatch.GetTimestamp();
+                return await KeyRangePump.PumpAsync(readers, reads, writer, write, _options.BufferSize, (rows, bytes) =>
+                {
+                    if (copy._progress is not null && Stopwatch.GetElapsedTime(reported) > ProgressInterval)
+                    {
+                        copy._progress.Advanced(table, rows, bytes);
+                        reported = Stopwatch.GetTimestamp();
+                    }
+                }, cancellationToken);
+            }
+            finally
+            {
+                foreach (var extra in readers.Skip(1))
+                {
+                    await extra.DisposeAsync();
+                }
+            }
         }
 
         /// <summary>Streams the source's COPY output into the target's COPY input; memory is one buffer whatever the table's size.</summary>

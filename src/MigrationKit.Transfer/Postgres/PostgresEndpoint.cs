@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using MigrationKit.Core;
 using MigrationKit.Transfer.Tables;
 using Npgsql;
+using Serilog;
 
 namespace MigrationKit.Transfer.Postgres;
 
@@ -106,10 +107,33 @@ internal sealed class PostgresEndpoint : IAsyncDisposable
         return new DatabaseCatalog(defaultSchema, tables);
     }
 
-    /// <summary>Names of the foreign keys checked at once (not DEFERRABLE), which fix the load order inside a cycle.</summary>
-    public static async Task<HashSet<string>> ReadNonDeferrableForeignKeysAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-        => (await ListAsync(connection, "SELECT conname FROM pg_constraint WHERE contype = 'f' AND NOT condeferrable", r => r.GetString(0), cancellationToken))
-            .ToHashSet(StringComparer.Ordinal);
+    /// <summary>
+    /// The database's migration lock, the one upgrade takes, held until disposed: a copy never loads
+    /// a target while an upgrade changes its schema, nor two copies one target. Session-level, so a
+    /// killed copy's lock goes with its connection.
+    /// </summary>
+    public static async Task<IAsyncDisposable> LockForMigrationAsync(NpgsqlConnection connection, string versionTable, ILogger log, CancellationToken cancellationToken)
+    {
+        var key = MigrationLockKey.ForPostgres(connection.Database, versionTable);
+        if (await ScalarAsync(connection, $"SELECT pg_try_advisory_lock({key})", cancellationToken) is not true)
+        {
+            log.Information("Waiting for the target's migration lock: an upgrade or another copy is running on {Database}", connection.Database);
+            await ExecuteAsync(connection, $"SELECT pg_advisory_lock({key})", cancellationToken);
+        }
+
+        return new Unlock(connection, key);
+    }
+
+    private sealed class Unlock(NpgsqlConnection connection, long key) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({key})", CancellationToken.None);
+            }
+        }
+    }
 
     public static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {

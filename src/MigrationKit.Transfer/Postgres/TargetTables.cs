@@ -7,20 +7,28 @@ namespace MigrationKit.Transfer.Postgres;
 /// <summary>What every load into a PostgreSQL target does alike (copy and import): the unit's transaction settings, sequences, failures.</summary>
 internal static class TargetTables
 {
-    /// <summary>Inside the unit's transaction: triggers off when asked, deferrable constraints deferred for a cycle.</summary>
-    public static async Task PrepareAsync(NpgsqlConnection writer, LoadUnit unit, bool disableTriggers, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inside the unit's transaction: triggers off when asked; otherwise the foreign keys the user may
+    /// suspend dropped (see <see cref="TargetForeignKeys"/>) and the deferrable ones of a cycle
+    /// deferred. Returns what <see cref="RestoreAsync"/> runs before the commit.
+    /// </summary>
+    public static async Task<string?> PrepareAsync(NpgsqlConnection writer, LoadUnit unit, bool disableTriggers, TargetForeignKeys foreignKeys, CancellationToken cancellationToken)
     {
         try
         {
             if (disableTriggers)
             {
                 await PostgresEndpoint.ExecuteAsync(writer, "SET LOCAL session_replication_role = replica", cancellationToken);
+                return null;
             }
 
+            var restore = await foreignKeys.SuspendAsync(writer, unit, cancellationToken);
             if (unit.IsCycle)
             {
                 await PostgresEndpoint.ExecuteAsync(writer, "SET CONSTRAINTS ALL DEFERRED", cancellationToken);
             }
+
+            return restore;
         }
         catch (PostgresException e)
         {
@@ -28,20 +36,56 @@ internal static class TargetTables
         }
     }
 
-    /// <summary>Every serial or identity sequence of the table set past its highest key, so the next insert does not collide.</summary>
+    /// <summary>The suspended foreign keys added back: every loaded row checked in one query per key.</summary>
+    public static async Task RestoreAsync(NpgsqlConnection writer, LoadUnit unit, string? restore, CancellationToken cancellationToken)
+    {
+        if (restore is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await PostgresEndpoint.ExecuteAsync(writer, restore, cancellationToken);
+        }
+        catch (PostgresException e)
+        {
+            throw Failed(unit, e);
+        }
+    }
+
+    /// <summary>
+    /// Every sequence that feeds an integer column of the table set past the column's highest value,
+    /// so the next insert does not collide: identity and serial ones (owned by the column) and those
+    /// a column uses only through <c>DEFAULT nextval(...)</c>, which pg_get_serial_sequence misses.
+    /// A sequence never moves back: another table may share it and hold higher values.
+    /// </summary>
     public static async Task SetSequencesAsync(NpgsqlConnection writer, string table, CancellationToken cancellationToken)
     {
         var name = PgSql.Literal(table);
         var sequences = await PostgresEndpoint.ListAsync(writer, $"""
-            SELECT a.attname, s.seq FROM pg_attribute a CROSS JOIN LATERAL pg_get_serial_sequence({name}, a.attname) AS s(seq)
-            WHERE a.attrelid = {name}::regclass AND a.attnum > 0 AND NOT a.attisdropped AND s.seq IS NOT NULL
+            SELECT a.attname, d.objid::regclass::text
+            FROM pg_depend d
+            JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+            JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+            WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = {name}::regclass
+              AND d.deptype IN ('a', 'i') AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+            UNION
+            SELECT a.attname, d.refobjid::regclass::text
+            FROM pg_attrdef ad
+            JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+            JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
+            JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+            WHERE ad.adrelid = {name}::regclass AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
             """, r => (Column: r.GetString(0), Sequence: r.GetString(1)), cancellationToken);
         foreach (var (column, sequence) in sequences)
         {
+            // regclass spells the name quoted where needed: an identifier as it stands, a literal once quoted.
             var seq = PgSql.Literal(sequence);
             await PostgresEndpoint.ExecuteAsync(writer, $"""
-                SELECT setval({seq}, m) FROM (SELECT max({PgSql.Quote(column)}) AS m FROM {table}) s
-                WHERE m >= (SELECT seqmin FROM pg_sequence WHERE seqrelid = {seq}::regclass)
+                SELECT setval({seq}, m.v) FROM (SELECT max({PgSql.Quote(column)}) AS v FROM {table}) m, {sequence} q, pg_sequence p
+                WHERE p.seqrelid = {seq}::regclass AND p.seqincrement > 0 AND m.v >= p.seqmin
+                  AND m.v > CASE WHEN q.is_called THEN q.last_value ELSE q.last_value - 1 END
                 """, cancellationToken);
         }
     }

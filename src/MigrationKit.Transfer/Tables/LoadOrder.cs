@@ -10,8 +10,8 @@ namespace MigrationKit.Transfer.Tables;
 /// </summary>
 internal static class LoadOrder
 {
-    /// <param name="nonDeferrable">Names of the foreign keys the target checks at once; null when triggers are disabled and nothing is checked.</param>
-    public static IReadOnlyList<LoadUnit> Plan(IReadOnlyList<TransferTable> tables, ISet<string>? nonDeferrable)
+    /// <param name="checkedAtOnce">Names of the foreign keys the target checks row by row as rows arrive (not DEFERRABLE, not suspended for the load); null when triggers are disabled and nothing is checked.</param>
+    public static IReadOnlyList<LoadUnit> Plan(IReadOnlyList<TransferTable> tables, IReadOnlySet<string>? checkedAtOnce)
     {
         var byName = tables.ToDictionary(t => t.DisplayName, StringComparer.Ordinal);
         var components = StronglyConnected(tables, byName);
@@ -35,7 +35,7 @@ internal static class LoadOrder
                 .Distinct()
                 .Order()
                 .ToList();
-            units.Add(new LoadUnit(i, OrderWithinCycle(members, byName, nonDeferrable), dependsOn));
+            units.Add(new LoadUnit(i, OrderWithinCycle(members, byName, checkedAtOnce), dependsOn));
         }
 
         return units;
@@ -48,12 +48,12 @@ internal static class LoadOrder
 
     /// <summary>
     /// A cycle's tables ordered so that every foreign key the target checks at once points at a table
-    /// loaded earlier; the deferrable ones wait for the commit.
+    /// loaded earlier; the deferrable and suspended ones are checked before the commit.
     /// </summary>
     private static IReadOnlyList<TransferTable> OrderWithinCycle(
-        IReadOnlyList<TransferTable> members, Dictionary<string, TransferTable> byName, ISet<string>? nonDeferrable)
+        IReadOnlyList<TransferTable> members, Dictionary<string, TransferTable> byName, IReadOnlySet<string>? checkedAtOnce)
     {
-        if (members.Count == 1 || nonDeferrable is null)
+        if (members.Count == 1 || checkedAtOnce is null)
         {
             return members;
         }
@@ -65,13 +65,13 @@ internal static class LoadOrder
         while (remaining.Count > 0)
         {
             var next = remaining.FirstOrDefault(t => t.ForeignKeys.All(fk =>
-                fk.Principal == t.DisplayName || !inCycle.Contains(fk.Principal) || done.Contains(fk.Principal) || !nonDeferrable.Contains(fk.Name)));
+                fk.Principal == t.DisplayName || !inCycle.Contains(fk.Principal) || done.Contains(fk.Principal) || !checkedAtOnce.Contains(fk.Name)));
             if (next is null)
             {
                 var cycle = string.Join(" -> ", members.Select(m => m.DisplayName).Append(members[0].DisplayName));
                 throw new MigrationKitException(
                     $"The tables {cycle} reference each other through foreign keys the target checks at once (not DEFERRABLE), so no order can load them.",
-                    "Make one of those foreign keys DEFERRABLE in a revision, or pass --disable-triggers (needs the rights to set session_replication_role).");
+                    "Copy as the owner of those tables (their foreign keys are then checked once at the end), make one of them DEFERRABLE in a revision, or pass --disable-triggers (needs the rights to set session_replication_role).");
             }
 
             ordered.Add(next);
