@@ -5,6 +5,7 @@ using MigrationKit.Transfer.Postgres;
 using MigrationKit.Transfer.Tables;
 using Npgsql;
 using NpgsqlTypes;
+using Serilog;
 
 namespace MigrationKit.Transfer.Rows;
 
@@ -14,6 +15,8 @@ internal sealed class PostgresRows : RowDatabase
     private readonly PostgresEndpoint _endpoint;
     private readonly NpgsqlConnection _connection;
     private DatabaseCatalog? _catalog;
+    private TargetForeignKeys? _foreignKeys;
+    private string? _restoreForeignKeys;
 
     private PostgresRows(string role, PostgresEndpoint endpoint, NpgsqlConnection connection)
         : base(role)
@@ -74,8 +77,14 @@ internal sealed class PostgresRows : RowDatabase
     public override Task BeginSnapshotAsync(CancellationToken cancellationToken)
         => ExecuteAsync("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", cancellationToken);
 
-    public override async Task<HashSet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken)
-        => disableTriggers ? null : await PostgresEndpoint.ReadNonDeferrableForeignKeysAsync(_connection, cancellationToken);
+    public override async Task<IReadOnlySet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken)
+    {
+        _foreignKeys = await TargetForeignKeys.ReadAsync(_connection, cancellationToken);
+        return disableTriggers ? null : _foreignKeys.CheckedAtOnce;
+    }
+
+    public override Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, ILogger log, CancellationToken cancellationToken)
+        => PostgresEndpoint.LockForMigrationAsync(_connection, versionTable, log, cancellationToken);
 
     public override Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken)
         => ExecuteAsync($"TRUNCATE {string.Join(", ", tables.Select(PgSql.Table))}", cancellationToken);
@@ -83,8 +92,14 @@ internal sealed class PostgresRows : RowDatabase
     public override async Task BeginUnitAsync(LoadUnit unit, bool disableTriggers, CancellationToken cancellationToken)
     {
         await ExecuteAsync("BEGIN", cancellationToken);
-        await TargetTables.PrepareAsync(_connection, unit, disableTriggers, cancellationToken);
+        _restoreForeignKeys = await TargetTables.PrepareAsync(
+            _connection, unit, disableTriggers,
+            _foreignKeys ?? throw new InvalidOperationException("The target's foreign keys are read before a unit loads."),
+            cancellationToken);
     }
+
+    protected override Task FinishUnitAsync(LoadUnit unit, CancellationToken cancellationToken)
+        => TargetTables.RestoreAsync(_connection, unit, _restoreForeignKeys, cancellationToken);
 
     public override async Task<ITableLoad> BeginTableAsync(TablePlan plan, int index, ConflictMode mode, CancellationToken cancellationToken)
     {

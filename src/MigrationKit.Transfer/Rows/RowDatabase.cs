@@ -2,6 +2,7 @@ using System.Data.Common;
 using MigrationKit.Core;
 using MigrationKit.Transfer.Postgres;
 using MigrationKit.Transfer.Tables;
+using Serilog;
 
 namespace MigrationKit.Transfer.Rows;
 
@@ -55,12 +56,18 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
     }
 
     /// <summary>As a target: the foreign keys checked at once, which order a cycle's tables; null when none is.</summary>
-    public abstract Task<HashSet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken);
+    public abstract Task<IReadOnlySet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken);
+
+    /// <summary>As a target: the migration lock that upgrade takes, held until disposed, so a copy never loads a database an upgrade is changing.</summary>
+    public abstract Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, ILogger log, CancellationToken cancellationToken);
 
     /// <summary>Empties the tables together (they may reference each other).</summary>
     public abstract Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken);
 
     public abstract Task BeginUnitAsync(LoadUnit unit, bool disableTriggers, CancellationToken cancellationToken);
+
+    /// <summary>What a unit's transaction must still do before its commit (a target may have set something aside in <see cref="BeginUnitAsync"/>).</summary>
+    protected virtual Task FinishUnitAsync(LoadUnit unit, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
     /// Runs <paramref name="load"/> in the unit's own transaction and commits it; any failure rolls
@@ -72,6 +79,7 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
         try
         {
             await load();
+            await FinishUnitAsync(unit, cancellationToken);
             await CommitAsync(cancellationToken);
         }
         catch (DbException e)

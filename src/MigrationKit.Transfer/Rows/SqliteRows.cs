@@ -3,7 +3,9 @@ using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using MigrationKit.Core;
 using MigrationKit.Transfer.Postgres;
+using MigrationKit.Runner.Database;
 using MigrationKit.Transfer.Tables;
+using Serilog;
 
 namespace MigrationKit.Transfer.Rows;
 
@@ -127,8 +129,12 @@ internal sealed class SqliteRows : RowDatabase
     public override Task BeginSnapshotAsync(CancellationToken cancellationToken) => ExecuteAsync("BEGIN", cancellationToken);
 
     /// <summary>None: a unit defers every foreign-key check to its commit (PRAGMA defer_foreign_keys), so any order inside a cycle loads.</summary>
-    public override Task<HashSet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken)
-        => Task.FromResult<HashSet<string>?>(null);
+    public override Task<IReadOnlySet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlySet<string>?>(null);
+
+    /// <summary>The OS file lock beside the database file that upgrade takes.</summary>
+    public override Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, ILogger log, CancellationToken cancellationToken)
+        => DatabaseDialect.For(DatabaseDialect.SqliteProvider).AcquireLockAsync(Connection, versionTable, cancellationToken);
 
     public override async Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken)
     {
