@@ -101,7 +101,7 @@ internal sealed class AppLoadContext : AssemblyLoadContext
         return null;
     }
 
-    private Assembly LoadFile(string path) => LoadFromAssemblyPath(_images?.Resolve(path) ?? path);
+    private Assembly LoadFile(string path) => _images?.Load(this, path) ?? LoadFromAssemblyPath(path);
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
         => _native.TryGetValue(NativeKey(unmanagedDllName), out var path) ? LoadUnmanagedDllFromPath(path) : IntPtr.Zero;

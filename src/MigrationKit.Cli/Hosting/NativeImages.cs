@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.Loader;
 using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
 using Serilog;
@@ -56,7 +57,7 @@ internal sealed class NativeImages
     }
 
     /// <summary>The image of an assembly file when one was compiled, else the file itself (noted for compiling).</summary>
-    public string Resolve(string assemblyPath)
+    private string Resolve(string assemblyPath)
     {
         var key = Key(assemblyPath);
         if (key is null)
@@ -79,6 +80,43 @@ internal sealed class NativeImages
         }
 
         return assemblyPath;
+    }
+
+    /// <summary>
+    /// Loads an assembly file into <paramref name="context"/>, from its image when there is one. An
+    /// image the runtime refuses (damaged on disk, removed meanwhile) is deleted and the file loads instead.
+    /// </summary>
+    public Assembly Load(AssemblyLoadContext context, string assemblyPath)
+    {
+        var image = Resolve(assemblyPath);
+        if (image == assemblyPath)
+        {
+            return context.LoadFromAssemblyPath(assemblyPath);
+        }
+
+        try
+        {
+            return context.LoadFromAssemblyPath(image);
+        }
+        catch (Exception e) when (e is BadImageFormatException or IOException)
+        {
+            Log.Debug("Native image {Image} refused ({Reason}); using {File}", image, e.Message, assemblyPath);
+            try
+            {
+                File.Delete(image);
+            }
+            catch (Exception deleteFailure) when (deleteFailure is IOException or UnauthorizedAccessException)
+            {
+                // Mapped by another process: the next compile replaces it.
+            }
+
+            lock (_missing)
+            {
+                _missing.Add(assemblyPath);
+            }
+
+            return context.LoadFromAssemblyPath(assemblyPath);
+        }
     }
 
     /// <summary>
@@ -108,7 +146,8 @@ internal sealed class NativeImages
                 .Concat(packageFolders.Select(f => "packages\t" + f)));
             if (_wait)
             {
-                Log.Information("Compiling {Count} assemblies to native code for faster start-up", inputs.Count);
+                // The command's logger is closed by now; this line is progress, so standard error.
+                Console.Error.WriteLine($"Compiling {inputs.Count} assemblies to native code ({ModeVariable}=wait) ...");
                 CompilePending(waitForLock: true);
                 return;
             }

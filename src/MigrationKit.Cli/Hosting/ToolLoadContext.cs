@@ -38,7 +38,7 @@ internal sealed class ToolLoadContext : AssemblyLoadContext
 
     protected override Assembly? Load(AssemblyName assemblyName)
         => string.IsNullOrEmpty(assemblyName.CultureName) && _files.TryGetValue(assemblyName.Name!, out var path)
-            ? LoadFromAssemblyPath(_images.Resolve(path))
+            ? _images.Load(this, path)
             : null;
 
     /// <summary>What the host resolved from the tool's own folder (by its .deps.json): the framework's files stay shared.</summary>
