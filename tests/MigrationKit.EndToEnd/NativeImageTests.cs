@@ -75,20 +75,7 @@ public sealed class NativeImageTests(PackedTool tool)
     {
         var app = await ThrowawayApp.CreateAsync(t, "OtherPatch", files =>
         {
-            files.WriteFile("App.csproj", $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <Nullable>enable</Nullable>
-                    <RootNamespace>App</RootNamespace>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Microsoft.EntityFrameworkCore.Sqlite" Version="{OtherEfCorePatch}" />
-                    <PackageReference Include="MigrationKit" Version="{t.Version}" />
-                  </ItemGroup>
-                </Project>
-                """);
+            files.WriteFile("App.csproj", ThrowawayApp.ProjectFile(t, ("Microsoft.EntityFrameworkCore.Sqlite", OtherEfCorePatch)));
             files.WriteFile("AppDbContext.cs", """
                 using Microsoft.EntityFrameworkCore;
 
