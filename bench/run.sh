@@ -89,5 +89,5 @@ fi
 
 echo "Measuring: $rounds rounds after one warm-up round, tools interleaved ..."
 "$python" "$bench/measure.py" --gen "$work/gen" --cli "$cli/migratekit.dll" --rounds "$rounds" \
-  --tree "$tree" --out "$bench/results/latest.txt" ${skip:+--skip-migratekit "$skip"}
+  --tree "$tree" --out "$bench/results/latest.txt" --native-images "$work/native-images" ${skip:+--skip-migratekit "$skip"}
 echo "Written to bench/results/latest.txt"

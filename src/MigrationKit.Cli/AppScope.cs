@@ -32,6 +32,24 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
 
     public RevisionRunner Runner => _runner ??= new RevisionRunner(Context, Catalog, RunnerOptions());
 
+    /// <summary>
+    /// The database's current heads and a description of it (never its password): over a plain
+    /// connection when the user gave the connection string and the context allows it
+    /// (<see cref="ContextFactory.TryConnectDirectly"/>), else through the runner.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Heads, string Database)> ReadCurrentHeadsAsync(CancellationToken cancellationToken)
+    {
+        if (insideApp && ContextFactory.ChosenConnection(options.Connection) is { } connectionString
+            && ContextFactory.TryConnectDirectly(StartupAssembly, RevisionsAssembly, options.Context ?? Settings.Context, connectionString) is { } direct)
+        {
+            await using var connection = direct.Connection;
+            Serilog.Log.Debug("Reading the version table over a plain {Provider} connection", direct.Provider);
+            return (await RevisionRunner.ReadCurrentHeadsAsync(connection, direct.Provider, Settings.VersionTable, cancellationToken), RevisionRunner.Describe(connection));
+        }
+
+        return (await Runner.GetCurrentHeadsAsync(cancellationToken), Runner.DescribeConnection());
+    }
+
     public RunnerOptions RunnerOptions(bool singleTransaction = false)
         => new() { VersionTable = Settings.VersionTable, SingleTransaction = singleTransaction };
 

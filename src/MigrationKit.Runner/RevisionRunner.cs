@@ -485,21 +485,63 @@ public sealed class RevisionRunner
         {
             return await action();
         }
-        catch (Exception e) when (e is DbException or InvalidOperationException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (Exception e) when (IsConnectionFailure(e))
         {
-            throw new MigrationKitException($"Cannot connect to {DescribeConnection()}: {OneLine(e.Message)}", null, e);
+            throw CannotConnect(_connection.DbConnection, e);
+        }
+    }
+
+    private static bool IsConnectionFailure(Exception e)
+        => e is DbException or InvalidOperationException or System.Net.Sockets.SocketException or TimeoutException;
+
+    private static MigrationKitException CannotConnect(DbConnection connection, Exception e)
+        => new($"Cannot connect to {Describe(connection)}: {OneLine(e.Message)}", null, e);
+
+    /// <summary>
+    /// The version table's rows over a plain connection of the provider, opened and closed here:
+    /// `current` without EF Core's services, whose set-up costs more than the query. Only for the
+    /// providers whose dialect knows their connection (<see cref="DatabaseDialect.ConnectionType"/>).
+    /// </summary>
+    internal static async Task<IReadOnlyList<string>> ReadCurrentHeadsAsync(
+        DbConnection connection, string providerName, string versionTable, CancellationToken cancellationToken)
+    {
+        var dialect = DatabaseDialect.For(providerName);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
+        catch (Exception e) when (IsConnectionFailure(e))
+        {
+            throw CannotConnect(connection, e);
+        }
+
+        try
+        {
+            var select = $"SELECT {dialect.DelimitIdentifier(VersionTable.Column)} FROM {dialect.DelimitIdentifier(versionTable)}";
+            return await ReadHeadsAsync(dialect, connection, versionTable, select, connection.CreateCommand, tableExists: false, cancellationToken);
+        }
+        finally
+        {
+            await connection.CloseAsync();
         }
     }
 
     /// <param name="tableExists">True inside a session, which has made sure of the table already.</param>
-    private async Task<IReadOnlyList<string>> ReadHeadsAsync(bool tableExists, CancellationToken cancellationToken)
+    private Task<IReadOnlyList<string>> ReadHeadsAsync(bool tableExists, CancellationToken cancellationToken)
+        => ReadHeadsAsync(_dialect, _connection.DbConnection, _versionTable.Name, _versionTable.SelectSql,
+            () => CreateCommand(""), tableExists, cancellationToken);
+
+    private static async Task<IReadOnlyList<string>> ReadHeadsAsync(
+        DatabaseDialect dialect, DbConnection connection, string table, string select, Func<DbCommand> createCommand, bool tableExists,
+        CancellationToken cancellationToken)
     {
-        if (!tableExists && !await _dialect.TableExistsAsync(_connection.DbConnection, _versionTable.Name, cancellationToken))
+        if (!tableExists && !await dialect.TableExistsAsync(connection, table, cancellationToken))
         {
             return [];
         }
 
-        await using var command = CreateCommand(_versionTable.SelectSql);
+        await using var command = createCommand();
+        command.CommandText = select;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var heads = new List<string>();
         while (await reader.ReadAsync(cancellationToken))
@@ -535,9 +577,11 @@ public sealed class RevisionRunner
     private void ReloadProviderTypes()
         => _connection.DbConnection.GetType().GetMethod("ReloadTypes", Type.EmptyTypes)?.Invoke(_connection.DbConnection, null);
 
-    internal string DescribeConnection()
+    internal string DescribeConnection() => Describe(_connection.DbConnection);
+
+    /// <summary>Database and server, never the connection string (which may hold a password).</summary>
+    internal static string Describe(DbConnection connection)
     {
-        var connection = _connection.DbConnection;
         var database = connection.Database;
         var source = connection.DataSource;
         return string.IsNullOrEmpty(database) || database == "main" ? $"'{source}'" : $"database '{database}' on '{source}'";

@@ -22,7 +22,7 @@ internal sealed class CurrentCommand : CliCommand
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
-        var heads = await app.Runner.GetCurrentHeadsAsync(cancellationToken);
+        var (heads, database) = await app.ReadCurrentHeadsAsync(cancellationToken);
         var graph = app.Graph;
         graph.ValidateCurrentHeads(heads);
         var revisions = heads.Select(graph.Get).ToList();
@@ -35,7 +35,7 @@ internal sealed class CurrentCommand : CliCommand
         var format = new RevisionFormatter(graph);
         if (_verbose.HasValue())
         {
-            await Out.WriteLineAsync($"Current revision(s) for {app.Runner.DescribeConnection()}:");
+            await Out.WriteLineAsync($"Current revision(s) for {database}:");
         }
 
         foreach (var revision in revisions)

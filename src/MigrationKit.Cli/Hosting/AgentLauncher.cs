@@ -44,11 +44,12 @@ internal sealed class AgentLauncher
 
     public async Task<int> RunAsync(string[] arguments, CancellationToken cancellationToken)
     {
-        var toolAssembly = typeof(AgentLauncher).Assembly.Location;
+        var toolAssembly = NativeImages.ToolAssembly;
         // A second runtime costs a start-up and compiling our code again: when the app needs
         // only the runtime we already run on, its graph is loaded into a context of this process.
+        var images = NativeImages.ForThisProcess();
         if (Environment.GetEnvironmentVariable(SeparateProcessVariable) != "1"
-            && AppLoadContext.TryCreate(_startup, App, Path.GetDirectoryName(toolAssembly)!) is { } context)
+            && AppLoadContext.TryCreate(_startup, App, Path.GetDirectoryName(toolAssembly)!, images) is { } context)
         {
             foreach (var (name, value) in App.ToAgentVariables())
             {
@@ -56,7 +57,14 @@ internal sealed class AgentLauncher
             }
 
             Serilog.Log.Debug("Running the agent in this process");
-            return context.RunAgent(arguments);
+            try
+            {
+                return context.RunAgent(arguments);
+            }
+            finally
+            {
+                images?.CompileMissing(context.Files, _startup.PackageFolders);
+            }
         }
 
         var variables = new Dictionary<string, string>(App.ToAgentVariables());

@@ -12,7 +12,8 @@ namespace MigrationKit.Cli.Hosting;
 /// the app's <c>.deps.json</c> first (its output folder, then the NuGet package folders; the
 /// framework's copy when it is not older), then the app's folders and the tool's folder for our
 /// own assemblies. Used only when the app needs nothing but the runtime this process already
-/// runs with the same settings; otherwise the agent runs as a process of its own.
+/// runs with the same settings; otherwise the agent runs as a process of its own. Each file
+/// loads from its native image when <see cref="NativeImages"/> has one.
 /// </summary>
 internal sealed class AppLoadContext : AssemblyLoadContext
 {
@@ -26,18 +27,20 @@ internal sealed class AppLoadContext : AssemblyLoadContext
     private readonly Dictionary<string, string> _native;
     private readonly string[] _folders;
     private readonly HashSet<string> _shared;
+    private readonly NativeImages? _images;
 
-    private AppLoadContext(Dictionary<string, string> managed, Dictionary<string, string> native, string[] folders)
+    private AppLoadContext(Dictionary<string, string> managed, Dictionary<string, string> native, string[] folders, NativeImages? images)
         : base("MigrationKit app")
     {
         _managed = managed;
         _native = native;
         _folders = folders;
+        _images = images;
         _shared = SharedGroups.Where(group => !group.Any(managed.ContainsKey)).SelectMany(group => group).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>The app's graph in this process, or null when only a process of its own reproduces it.</summary>
-    public static AppLoadContext? TryCreate(ProjectInfo startup, AppLocation app, string toolDirectory)
+    public static AppLoadContext? TryCreate(ProjectInfo startup, AppLocation app, string toolDirectory, NativeImages? images)
     {
         var reason = RuntimeMismatch(startup.RuntimeConfigFile) ?? (File.Exists(startup.DepsFile) ? null : "no .deps.json");
         var managed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -52,8 +55,13 @@ internal sealed class AppLoadContext : AssemblyLoadContext
         var folders = new[] { Path.GetDirectoryName(app.StartupAssembly)!, Path.GetDirectoryName(app.RevisionsAssembly)!, toolDirectory }
             .Distinct(StringComparer.Ordinal)
             .ToArray();
-        return new AppLoadContext(managed, native, folders);
+        return new AppLoadContext(managed, native, folders, images);
     }
+
+    /// <summary>Every file this context can load, the way it resolves names: the app's graph first, then the folders.</summary>
+    public IEnumerable<string> Files
+        => _managed.Where(m => m.Value.Length > 0 && !m.Key.Contains('/')).Select(m => m.Value)
+            .Concat(_folders.SelectMany(f => Directory.EnumerateFiles(f, "*.dll")));
 
     /// <summary>Runs the tool's entry point again, inside this context.</summary>
     public int RunAgent(string[] arguments)
@@ -72,12 +80,13 @@ internal sealed class AppLoadContext : AssemblyLoadContext
 
         if (_managed.TryGetValue(name, out var path))
         {
-            return path.Length == 0 ? null : LoadFromAssemblyPath(path);
+            return path.Length == 0 ? null : LoadFile(path);
         }
 
         if (_shared.Contains(name))
         {
-            return null;
+            // From the context the tool's first pass runs in, with whatever copy it loaded.
+            return GetLoadContext(typeof(AppLoadContext).Assembly)!.LoadFromAssemblyName(assemblyName);
         }
 
         foreach (var folder in _folders)
@@ -85,12 +94,14 @@ internal sealed class AppLoadContext : AssemblyLoadContext
             var candidate = Path.Combine(folder, name + ".dll");
             if (File.Exists(candidate))
             {
-                return LoadFromAssemblyPath(candidate);
+                return LoadFile(candidate);
             }
         }
 
         return null;
     }
+
+    private Assembly LoadFile(string path) => _images?.Load(this, path) ?? LoadFromAssemblyPath(path);
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
         => _native.TryGetValue(NativeKey(unmanagedDllName), out var path) ? LoadUnmanagedDllFromPath(path) : IntPtr.Zero;

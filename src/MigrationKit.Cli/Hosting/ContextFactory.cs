@@ -1,9 +1,13 @@
+using System.Data.Common;
 using System.Reflection;
+using System.Runtime.Loader;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Design;
 using MigrationKit.Core;
 using MigrationKit.Design;
 using MigrationKit.Runner;
+using MigrationKit.Runner.Database;
 using Serilog;
 
 namespace MigrationKit.Cli.Hosting;
@@ -24,8 +28,7 @@ internal static class ContextFactory
         DbContext context;
         try
         {
-            var handler = ReportHandler.ToLog();
-            context = CreateDirectly(type, startupAssembly) ?? DbContextActivator.CreateInstance(type, startupAssembly, handler, []);
+            context = CreateDirectly(type, startupAssembly) ?? CreateWithActivator(type, startupAssembly);
         }
         catch (Exception e)
         {
@@ -40,8 +43,7 @@ internal static class ContextFactory
                 "Give it a parameterless constructor or an IDesignTimeDbContextFactory, or register it in the app's host.", e);
         }
 
-        var chosen = connection ?? Environment.GetEnvironmentVariable(ConnectionVariable);
-        if (!string.IsNullOrWhiteSpace(chosen))
+        if (ChosenConnection(connection) is { } chosen)
         {
             try
             {
@@ -49,10 +51,7 @@ internal static class ContextFactory
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
             {
-                // The message may quote the connection string; ours never does.
-                throw new MigrationKitException(
-                    "The connection string is not valid for " + context.Database.ProviderName + ".",
-                    "Check its keywords (Host=...;Database=...; or Data Source=...).", e);
+                throw InvalidConnectionString(context.Database.ProviderName, e);
             }
         }
 
@@ -65,6 +64,70 @@ internal static class ContextFactory
         return context;
     }
 
+    /// <summary>--connection, else $MIGRATEKIT_CONNECTION; null when neither is given.</summary>
+    public static string? ChosenConnection(string? option)
+    {
+        var chosen = option ?? Environment.GetEnvironmentVariable(ConnectionVariable);
+        return string.IsNullOrWhiteSpace(chosen) ? null : chosen;
+    }
+
+    /// <summary>
+    /// A plain ADO.NET connection of the context's provider to <paramref name="connectionString"/>,
+    /// found without EF Core's services (their set-up costs `current` more than its query): for
+    /// a context the tool creates with its parameterless constructor, its provider read from
+    /// what its OnConfiguring configures. Null when the context comes from a factory or a host,
+    /// or its provider's dialect does not know its connection: then the context is created as usual.
+    /// </summary>
+    public static (DbConnection Connection, string Provider)? TryConnectDirectly(
+        Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string connectionString)
+    {
+        var type = FindContextType([startupAssembly, revisionsAssembly], contextName);
+        if (DesignTimeFactory(type, startupAssembly) is not null || !ConstructedDirectly(type, startupAssembly))
+        {
+            return null;
+        }
+
+        var extension = ConfiguredProvider(type);
+        var provider = extension?.GetType().Assembly.GetName().Name;
+        if (provider is null || DatabaseDialect.For(provider).ConnectionType?.Split(", ") is not [var typeName, var assemblyName])
+        {
+            return null;
+        }
+
+        // The driver the provider itself binds to, in the app's dependency graph.
+        var connectionType = AssemblyLoadContext.GetLoadContext(extension!.GetType().Assembly)!
+            .LoadFromAssemblyName(new AssemblyName(assemblyName)).GetType(typeName, throwOnError: true)!;
+        try
+        {
+            return ((DbConnection)Activator.CreateInstance(connectionType, connectionString)!, provider);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw InvalidConnectionString(provider, e.InnerException);
+        }
+    }
+
+    /// <summary>The relational provider the context's OnConfiguring chooses; null when it chooses none or fails.</summary>
+    private static RelationalOptionsExtension? ConfiguredProvider(Type contextType)
+    {
+        try
+        {
+            using var context = (DbContext)Activator.CreateInstance(contextType)!;
+            var builder = new DbContextOptionsBuilder();
+            typeof(DbContext).GetMethod("OnConfiguring", BindingFlags.Instance | BindingFlags.NonPublic)!.Invoke(context, [builder]);
+            return builder.Options.Extensions.OfType<RelationalOptionsExtension>().FirstOrDefault();
+        }
+        catch (TargetInvocationException)
+        {
+            // The usual way will run the same code and report its failure.
+            return null;
+        }
+    }
+
+    // The message may quote the connection string; ours never does.
+    private static MigrationKitException InvalidConnectionString(string? provider, Exception e)
+        => new("The connection string is not valid for " + provider + ".", "Check its keywords (Host=...;Database=...; or Data Source=...).", e);
+
     /// <summary>
     /// The cases EF's activator would settle the same way, without the ~0.7 s it spends setting up
     /// design-time services: the app's IDesignTimeDbContextFactory, or a parameterless constructor
@@ -72,24 +135,33 @@ internal static class ContextFactory
     /// </summary>
     private static DbContext? CreateDirectly(Type contextType, Assembly startupAssembly)
     {
-        var factoryContract = typeof(IDesignTimeDbContextFactory<>).MakeGenericType(contextType);
-        var factory = AssemblyTypes.Loadable(startupAssembly)
-            .FirstOrDefault(t => !t.IsAbstract && factoryContract.IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null);
-        if (factory is not null)
+        if (DesignTimeFactory(contextType, startupAssembly) is { } factory)
         {
             Log.Debug("Creating {Context} with {Factory}", contextType.Name, factory.Name);
-            return (DbContext)factoryContract.GetMethod(nameof(IDesignTimeDbContextFactory<DbContext>.CreateDbContext))!
+            return (DbContext)typeof(IDesignTimeDbContextFactory<>).MakeGenericType(contextType)
+                .GetMethod(nameof(IDesignTimeDbContextFactory<DbContext>.CreateDbContext))!
                 .Invoke(Activator.CreateInstance(factory), [Array.Empty<string>()])!;
         }
 
-        var usesHost = startupAssembly.GetReferencedAssemblies().Any(a => a.Name is "Microsoft.Extensions.Hosting" or "Microsoft.AspNetCore");
-        if (!usesHost && contextType.GetConstructor(Type.EmptyTypes) is not null)
-        {
-            return (DbContext)Activator.CreateInstance(contextType)!;
-        }
-
-        return null;
+        return ConstructedDirectly(contextType, startupAssembly) ? (DbContext)Activator.CreateInstance(contextType)! : null;
     }
+
+    // Its own method, so that EF Core's design package loads only when the activator is needed.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static DbContext CreateWithActivator(Type contextType, Assembly startupAssembly)
+        => DbContextActivator.CreateInstance(contextType, startupAssembly, ReportHandler.ToLog(), []);
+
+    private static Type? DesignTimeFactory(Type contextType, Assembly startupAssembly)
+    {
+        var factoryContract = typeof(IDesignTimeDbContextFactory<>).MakeGenericType(contextType);
+        return AssemblyTypes.Loadable(startupAssembly)
+            .FirstOrDefault(t => !t.IsAbstract && factoryContract.IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null);
+    }
+
+    /// <summary>A parameterless constructor in an app with no generic host (where EF would ask the host for the context first).</summary>
+    private static bool ConstructedDirectly(Type contextType, Assembly startupAssembly)
+        => contextType.GetConstructor(Type.EmptyTypes) is not null
+           && !startupAssembly.GetReferencedAssemblies().Any(a => a.Name is "Microsoft.Extensions.Hosting" or "Microsoft.AspNetCore");
 
     internal static Type FindContextType(IEnumerable<Assembly> assemblies, string? contextName)
     {

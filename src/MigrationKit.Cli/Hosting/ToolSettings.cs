@@ -9,15 +9,6 @@ internal sealed record ToolSettings
 {
     public const string FileName = "migratekit.json";
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
-
     /// <summary>Folder, relative to the project, where new revisions are written.</summary>
     public string VersionPath { get; init; } = "Revisions";
 
@@ -42,7 +33,7 @@ internal sealed record ToolSettings
 
         try
         {
-            return JsonSerializer.Deserialize<ToolSettings>(File.ReadAllText(path), Json) ?? new ToolSettings();
+            return JsonSerializer.Deserialize(File.ReadAllText(path), ToolSettingsJson.Default.ToolSettings) ?? new ToolSettings();
         }
         catch (JsonException e)
         {
@@ -51,10 +42,23 @@ internal sealed record ToolSettings
     }
 
     public void Save(string projectDirectory)
-        => File.WriteAllText(Path.Combine(projectDirectory, FileName), JsonSerializer.Serialize(this, Json) + Environment.NewLine);
+        => File.WriteAllText(Path.Combine(projectDirectory, FileName), JsonSerializer.Serialize(this, ToolSettingsJson.Default.ToolSettings) + Environment.NewLine);
 
     public string NamespaceFor(string rootNamespace, string versionPath)
         => Namespace ?? string.Join('.', new[] { rootNamespace }
             .Concat(versionPath.Split('/', '\\').Where(p => p.Length > 0 && p != "."))
             .Where(p => p.Length > 0));
 }
+
+/// <summary>
+/// The JSON of <see cref="ToolSettings"/>, generated at compile time: every command reads the
+/// file, and the reflection-based serializer costs a run more time to set up than the read.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    ReadCommentHandling = JsonCommentHandling.Skip,
+    AllowTrailingCommas = true)]
+[JsonSerializable(typeof(ToolSettings))]
+internal sealed partial class ToolSettingsJson : JsonSerializerContext;

@@ -27,6 +27,20 @@ internal abstract class DatabaseDialect
     /// </summary>
     public virtual bool CountsRowsOfDataChangesOnly => false;
 
+    /// <summary>
+    /// The provider's ADO.NET connection type ("Type, Assembly"), when the version table can be
+    /// read over a plain connection of it, quoted by <see cref="DelimitIdentifier"/> instead of
+    /// the provider's EF Core services; null when only EF Core knows the way.
+    /// </summary>
+    public virtual string? ConnectionType => null;
+
+    /// <summary>A quoted identifier, for the dialects that read without EF Core.</summary>
+    public virtual string DelimitIdentifier(string name)
+        => throw new NotSupportedException("Identifiers of this provider are quoted by its EF Core services.");
+
+    /// <summary>The SQL standard's quoting, which PostgreSQL and SQLite share.</summary>
+    protected static string DoubleQuoted(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
     public static DatabaseDialect For(string? providerName) => providerName switch
     {
         PostgreSqlProvider => new PostgreSqlDialect(),

@@ -7,6 +7,10 @@ internal sealed class PostgreSqlDialect : DatabaseDialect
 {
     public override bool HasTransactionalDdl => true;
 
+    public override string ConnectionType => "Npgsql.NpgsqlConnection, Npgsql";
+
+    public override string DelimitIdentifier(string name) => DoubleQuoted(name);
+
     // The server counts rows only for statements that read or change rows (SELECT, INSERT, ...),
     // none of which EF Core's schema operations emit.
     public override bool CountsRowsOfDataChangesOnly => true;

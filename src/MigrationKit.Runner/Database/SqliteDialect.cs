@@ -6,6 +6,10 @@ internal sealed class SqliteDialect : DatabaseDialect
 {
     public override bool HasTransactionalDdl => true;
 
+    public override string ConnectionType => "Microsoft.Data.Sqlite.SqliteConnection, Microsoft.Data.Sqlite";
+
+    public override string DelimitIdentifier(string name) => DoubleQuoted(name);
+
     public override async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken)
         => Convert.ToInt64(
             await ScalarAsync(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @name", cancellationToken, ("@name", table)),

@@ -102,6 +102,18 @@ public sealed class PackedTool : IAsyncLifetime
             }
         }
 
+        try
+        {
+            if (Directory.Exists(RunningCommand.NativeImageCache))
+            {
+                Directory.Delete(RunningCommand.NativeImageCache, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A background compile still writing there; the OS cleans the temp folder.
+        }
+
         // Our unique versions would pile up in the global packages folder, one set per run.
         var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
             ? configured

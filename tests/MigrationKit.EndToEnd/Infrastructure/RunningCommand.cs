@@ -12,6 +12,9 @@ public sealed class RunningCommand : IDisposable
     /// <summary>Long enough for a cold build on a busy machine; a hung command fails the test instead of the run.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>The native image cache of the tool runs of this test process; <see cref="PackedTool"/> removes it.</summary>
+    public static readonly string NativeImageCache = Path.Combine(Path.GetTempPath(), $"migratekit-e2e-native-images-{Environment.ProcessId}");
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly StringBuilder _error = new();
@@ -51,6 +54,8 @@ public sealed class RunningCommand : IDisposable
         info.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
         // Build nodes left running would outlive the test; the compiler server is shared and stays.
         info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        // The tool's native images go to a cache of this test run, not the user's (tests may set their own).
+        info.Environment["MIGRATEKIT_NATIVE_IMAGE_CACHE"] = NativeImageCache;
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             info.Environment[name] = value;

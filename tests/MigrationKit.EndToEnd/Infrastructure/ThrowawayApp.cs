@@ -73,21 +73,8 @@ public sealed partial class ThrowawayApp : IDisposable
 
     private static async Task SetUpAsync(ThrowawayApp app, PackedTool tool, Action<ThrowawayApp>? addFiles)
     {
-        app.WriteFile("App.csproj", $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <Nullable>enable</Nullable>
-                <RootNamespace>App</RootNamespace>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="Microsoft.EntityFrameworkCore.Sqlite" Version="{PackedTool.EfCoreSqliteVersion}" />
-                <PackageReference Include="Npgsql.EntityFrameworkCore.PostgreSQL" Version="{PackedTool.NpgsqlEfCoreVersion}" />
-                <PackageReference Include="MigrationKit" Version="{tool.Version}" />
-              </ItemGroup>
-            </Project>
-            """);
+        app.WriteFile("App.csproj", ProjectFile(tool, ("Microsoft.EntityFrameworkCore.Sqlite", PackedTool.EfCoreSqliteVersion),
+            ("Npgsql.EntityFrameworkCore.PostgreSQL", PackedTool.NpgsqlEfCoreVersion)));
         app.WriteFile("nuget.config", tool.NuGetConfig);
         app.WriteFile("dotnet-tools.json", $$"""
             {
@@ -109,6 +96,21 @@ public sealed partial class ThrowawayApp : IDisposable
         ToolAssert.Succeeded(await app.RunAsync("init"));
         ToolAssert.Succeeded(await app.RunAsync("heads"));
     }
+
+    /// <summary>The app's project file: a class library on these packages and the packed MigrationKit.</summary>
+    public static string ProjectFile(PackedTool tool, params (string Id, string Version)[] packages) => $"""
+        <Project Sdk="Microsoft.NET.Sdk">
+          <PropertyGroup>
+            <TargetFramework>net10.0</TargetFramework>
+            <ImplicitUsings>enable</ImplicitUsings>
+            <Nullable>enable</Nullable>
+            <RootNamespace>App</RootNamespace>
+          </PropertyGroup>
+          <ItemGroup>
+        {string.Concat(packages.Select(p => $"    <PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />\n"))}    <PackageReference Include="MigrationKit" Version="{tool.Version}" />
+          </ItemGroup>
+        </Project>
+        """;
 
     /// <summary>`dotnet migratekit ARGUMENTS` in the project folder.</summary>
     public Task<CommandResult> RunAsync(params string[] arguments) => RunAsync(null, arguments);

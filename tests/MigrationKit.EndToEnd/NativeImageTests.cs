@@ -1,0 +1,121 @@
+using System.Reflection.PortableExecutable;
+using MigrationKit.EndToEnd.Infrastructure;
+using MigrationKit.Testing;
+using static MigrationKit.EndToEnd.Infrastructure.Schema;
+using static MigrationKit.EndToEnd.Infrastructure.ToolAssert;
+
+namespace MigrationKit.EndToEnd;
+
+/// <summary>
+/// The assemblies a command loads as IL are compiled to native images once, into a per-user cache,
+/// and loaded from there afterwards. The images are of the app's own files, so an app on another
+/// EF Core patch than the tool's still runs on its own EF Core; a damaged image falls back to the IL.
+/// MIGRATEKIT_NATIVE_IMAGES=wait compiles before the command exits, so the tests need not wait for
+/// the background process.
+/// </summary>
+[Collection(PackedToolCollection.Name)]
+public sealed class NativeImageTests(PackedTool tool)
+{
+    // Another patch than the 10.0.15 the other tests use, and than the 10.0.0 the tool compiles against.
+    private const string OtherEfCorePatch = "10.0.14";
+
+    [Fact]
+    public async Task An_app_on_another_ef_core_patch_runs_from_native_images_of_its_own_ef_core()
+    {
+        var app = await OtherPatchAppAsync();
+        using var database = await AppDatabase.CreateAsync(AppDatabase.Sqlite);
+        using var cache = new TempDirectory("migratekit-e2e-native-images");
+        var environment = Compiling(database, cache, "wait");
+
+        Succeeded(await app.RunAsync(environment, "upgrade", "head", "--no-build"));
+
+        var efCore = CompiledFrom(cache, "Microsoft.EntityFrameworkCore.dll");
+        Assert.Contains(efCore, source => source.Contains($"/microsoft.entityframeworkcore/{OtherEfCorePatch}/", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(efCore, source => source.Contains($"/microsoft.entityframeworkcore/{PackedTool.EfCoreSqliteVersion}/", StringComparison.OrdinalIgnoreCase));
+        Assert.All(Images(cache), image => Assert.True(IsReadyToRun(image), $"{image} is not a ReadyToRun image."));
+
+        // Everything the next run loads is in the cache: it notes nothing to compile.
+        var before = CacheFiles(cache);
+        var current = Succeeded(await app.RunAsync(environment, "current", "--no-build"));
+        Assert.Equal(await database.VersionRowsAsync(), LeadingIds(current));
+        Assert.Equal(before, CacheFiles(cache));
+    }
+
+    [Fact]
+    public async Task A_damaged_native_image_is_replaced_and_the_command_runs_on_the_il_file()
+    {
+        var app = await OtherPatchAppAsync();
+        using var database = await AppDatabase.CreateAsync(AppDatabase.Sqlite);
+        using var cache = new TempDirectory("migratekit-e2e-native-images");
+        var environment = Compiling(database, cache, "wait");
+        Succeeded(await app.RunAsync(environment, "upgrade", "head", "--no-build"));
+        var image = Assert.Single(Images(cache), i => Path.GetFileName(i).StartsWith("Microsoft.EntityFrameworkCore.Relational-", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(image, "not an assembly");
+
+        var current = Succeeded(await app.RunAsync(environment, "current", "--no-build"));
+
+        Assert.Equal(await database.VersionRowsAsync(), LeadingIds(current));
+        Assert.True(IsReadyToRun(image), "The damaged image was not compiled again.");
+    }
+
+    [Fact]
+    public async Task With_native_images_off_nothing_is_compiled()
+    {
+        var app = await OtherPatchAppAsync();
+        using var database = await AppDatabase.CreateAsync(AppDatabase.Sqlite);
+        using var cache = new TempDirectory("migratekit-e2e-native-images");
+
+        Succeeded(await app.RunAsync(Compiling(database, cache, "off"), "upgrade", "head", "--no-build"));
+
+        Assert.Empty(CacheFiles(cache));
+    }
+
+    /// <summary>A SQLite app on <see cref="OtherEfCorePatch"/>, with one revision.</summary>
+    private Task<ThrowawayApp> OtherPatchAppAsync() => tool.SharedAppAsync("OtherPatch", async t =>
+    {
+        var app = await ThrowawayApp.CreateAsync(t, "OtherPatch", files =>
+        {
+            files.WriteFile("App.csproj", ThrowawayApp.ProjectFile(t, ("Microsoft.EntityFrameworkCore.Sqlite", OtherEfCorePatch)));
+            files.WriteFile("AppDbContext.cs", """
+                using Microsoft.EntityFrameworkCore;
+
+                namespace App;
+
+                public class AppDbContext : DbContext
+                {
+                    protected override void OnConfiguring(DbContextOptionsBuilder options) => options.UseSqlite("Data Source=app.db");
+                }
+                """);
+        });
+        await app.AddRevisionAsync("create accounts", CreateTable("accounts"), DropTable("accounts"));
+        return app;
+    });
+
+    private static Dictionary<string, string?> Compiling(AppDatabase database, TempDirectory cache, string mode)
+        => new(database.Environment) { ["MIGRATEKIT_NATIVE_IMAGE_CACHE"] = cache.Path, ["MIGRATEKIT_NATIVE_IMAGES"] = mode };
+
+    private static List<string> Images(TempDirectory cache) => Directory.GetFiles(cache.Path, "*.dll").ToList();
+
+    /// <summary>The IL files the cache holds images of, by file name.</summary>
+    private static List<string> CompiledFrom(TempDirectory cache, string fileName)
+        => Directory.GetFiles(cache.Path, "*.source").Select(File.ReadAllText).Where(s => Path.GetFileName(s) == fileName).ToList();
+
+    private static List<string> CacheFiles(TempDirectory cache)
+        => Directory.GetFiles(cache.Path, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) != "compile.lock")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    private static bool IsReadyToRun(string path)
+    {
+        try
+        {
+            using var reader = new PEReader(File.OpenRead(path));
+            return reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
+        }
+        catch (BadImageFormatException)
+        {
+            return false;
+        }
+    }
+}
