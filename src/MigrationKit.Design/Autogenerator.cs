@@ -36,6 +36,7 @@ public sealed class Autogenerator
         // provider only forwards to them.
         _designTimeModel = context.GetService<IDesignTimeModel>();
         _provider = context.Database.ProviderName;
+        Log.Debug("Built EF Core's design-time services");
     }
 
     /// <summary>
@@ -50,7 +51,9 @@ public sealed class Autogenerator
             return null;
         }
 
-        return Code(upgrade, downgrade, target, OperationDescriptions.DataLossWarnings(upgrade));
+        var code = Code(upgrade, downgrade, target, OperationDescriptions.DataLossWarnings(upgrade));
+        Log.Debug("Generated the revision's code");
+        return code;
     }
 
     /// <summary>
@@ -187,7 +190,9 @@ public sealed class Autogenerator
         RevisionCatalog catalog, string? parent, bool withDowngrade)
     {
         var target = _designTimeModel.Model;
+        Log.Debug("Built the app's design-time model");
         var source = parent is null ? null : Snapshot(catalog, parent);
+        Log.Debug("Built the snapshot of {Parent}", parent);
         if (parent is not null && source is null)
         {
             Log.Warning(
@@ -198,6 +203,7 @@ public sealed class Autogenerator
         var differ = _services.GetRequiredService<IMigrationsModelDiffer>();
         var upgrade = Differences(differ, source, target);
         var downgrade = withDowngrade && upgrade.Count > 0 ? Differences(differ, target, source) : [];
+        Log.Debug("Diffed the models: {Count} operations", upgrade.Count);
         return (upgrade, downgrade, target);
     }
 

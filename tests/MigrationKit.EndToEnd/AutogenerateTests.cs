@@ -146,6 +146,18 @@ public sealed class AutogenerateTests(PackedTool tool)
         Assert.Contains(DirectCompile, created.StandardError);
         Assert.Contains("migrationBuilder.CreateTable(", File.ReadAllText(ThrowawayApp.GeneratedFile(created)));
 
+        // The direct compile skips the diagnostic analyzers and nothing else: MSBuild's next build
+        // does not take its output as up to date but compiles again (running them), and writes
+        // the very same assembly.
+        var assembly = Path.Combine(app.Directory, "obj", "Debug", "net10.0", "App.dll");
+        var direct = File.ReadAllBytes(assembly);
+        var directCompiledAt = File.GetLastWriteTimeUtc(assembly);
+        File.Delete(ThrowawayApp.GeneratedFile(created));
+        ToolAssert.Succeeded(await RunningCommand.RunAsync(app.Directory, ["build", "--no-restore"]));
+        Assert.True(File.GetLastWriteTimeUtc(assembly) > directCompiledAt, "MSBuild took the direct compile's output as up to date");
+        Assert.Equal(direct, File.ReadAllBytes(assembly));
+        created = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "create users", "--verbose"));
+
         // A new source file, and the revision just written: the compiler alone still, with both.
         var withOrders = Users.Replace(
             "public DbSet<User> Users => Set<User>();",
