@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using MigrationKit.Core;
+using MigrationKit.Runner.Database;
+using MigrationKit.Testing;
 
 namespace MigrationKit.Transfer.Tests;
 
@@ -252,6 +254,25 @@ public sealed class CrossProviderCopyTests
         Assert.Empty(await target.QueryAsync(to == Postgres
             ? "SELECT 1 FROM pg_tables WHERE tablename = 'migratekit_copy_progress'"
             : "SELECT 1 FROM sqlite_master WHERE name = 'migratekit_copy_progress'"));
+    }
+
+    [Fact]
+    public async Task A_copy_into_a_sqlite_file_waits_while_upgrade_holds_its_migration_lock()
+    {
+        var (source, target) = await SeededAsync(Postgres, Sqlite);
+        using var _ = source;
+        using var __ = target;
+        await using var upgrade = new Microsoft.Data.Sqlite.SqliteConnection(target.ConnectionString);
+        var held = await DatabaseDialect.For(DatabaseDialect.SqliteProvider).AcquireLockAsync(upgrade, ScratchDatabase.VersionTable, CancellationToken.None);
+
+        var copy = source.CopyToAsync(target);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        Assert.False(copy.IsCompleted, "The copy finished while the migration lock was held.");
+        Assert.Equal(0, await target.CountAsync("accounts"));
+        await held.DisposeAsync();
+        await copy;
+        Assert.Equal(await source.RowsAsync(), await target.RowsAsync());
     }
 
     [Fact]
