@@ -30,10 +30,11 @@ internal sealed class NativeImages
     /// <summary>Set for the background process: the cache whose pending jobs it compiles.</summary>
     public const string JobVariable = "MIGRATEKIT_NATIVE_IMAGE_JOB";
 
-    // Inlining and generic code across assembly boundaries (checked by the runtime when it loads
-    // the image) compiles the async state machines and collections over framework types that
-    // a per-assembly image leaves to the JIT: a third fewer methods compiled at run time.
-    private static readonly string[] CompilerOptions = ["-O", "--opt-cross-module:*", "--non-local-generics-module:*"];
+    // Each image is its own version bubble, as PublishReadyToRun builds them. Cross-module inlining
+    // (--opt-cross-module) saved a third of the JIT but broke apps that bring their own copy of an
+    // assembly the tool also loads (the sample's Serilog): an interface call inlined against one
+    // copy failed with EntryPointNotFoundException once the other copy was the one loaded.
+    private static readonly string[] CompilerOptions = ["-O"];
 
     // A failed restore of the compiler is not retried for a day, so an offline machine does
     // not pay for it after every command.
