@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using MigrationKit.Core;
 using Serilog;
 
@@ -186,7 +187,7 @@ internal sealed record ProjectInfo(
         try
         {
             if (File.Exists(cache)
-                && JsonSerializer.Deserialize<CacheEntry>(File.ReadAllText(cache)) is { } entry
+                && JsonSerializer.Deserialize(File.ReadAllText(cache), ProjectCacheJson.Default.CacheEntry) is { } entry
                 && entry.Stamp == stamp
                 && File.Exists(entry.Info.TargetPath))
             {
@@ -206,7 +207,7 @@ internal sealed record ProjectInfo(
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
-            File.WriteAllText(cache, JsonSerializer.Serialize(entry));
+            File.WriteAllText(cache, JsonSerializer.Serialize(entry, ProjectCacheJson.Default.CacheEntry));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -219,7 +220,7 @@ internal sealed record ProjectInfo(
     /// <param name="Info">MSBuild's answer.</param>
     /// <param name="Build">What the last successful build saw, when this tool ran it.</param>
     /// <param name="Compiler">The C# compiler's call of the last MSBuild build that compiled the project, when this tool ran it.</param>
-    private sealed record CacheEntry(string Stamp, ProjectInfo Info, BuildInputs? Build, CompilerCall? Compiler);
+    internal sealed record CacheEntry(string Stamp, ProjectInfo Info, BuildInputs? Build, CompilerCall? Compiler);
 
     internal static string FirstError(string output)
     {
@@ -229,3 +230,10 @@ internal sealed record ProjectInfo(
         return line.Trim();
     }
 }
+
+/// <summary>
+/// The project cache's JSON, generated at compile time: every command reads the cache, and the
+/// reflection-based serializer cost more to set up (about a hundred methods to compile) than the read.
+/// </summary>
+[JsonSerializable(typeof(ProjectInfo.CacheEntry))]
+internal sealed partial class ProjectCacheJson : JsonSerializerContext;
