@@ -46,27 +46,9 @@ public sealed class NativeImageTests(PackedTool tool)
     {
         // The app references MigrationKit.Runner (to upgrade itself at start-up), so its graph holds
         // its own Runner, Core and Serilog beside the tool's: images of both sets must work together.
-        var app = await tool.SharedAppAsync("RunnerReference", async t =>
-        {
-            var created = await ThrowawayApp.CreateAsync(t, "RunnerReference", files =>
-            {
-                files.WriteFile("App.csproj", ThrowawayApp.ProjectFile(
-                    t, ("Microsoft.EntityFrameworkCore.Sqlite", PackedTool.EfCoreSqliteVersion), ("MigrationKit.Runner", t.Version)));
-                files.WriteFile("AppDbContext.cs", """
-                    using Microsoft.EntityFrameworkCore;
-
-                    namespace App;
-
-                    public class AppDbContext : DbContext
-                    {
-                        protected override void OnConfiguring(DbContextOptionsBuilder options) => options.UseSqlite("Data Source=app.db");
-                    }
-                    """);
-            });
-            await created.AddRevisionAsync("create accounts", CreateTable("accounts"), DropTable("accounts"));
-            await created.AddRevisionAsync("create ledgers", CreateTable("ledgers"), DropTable("ledgers"));
-            return created;
-        });
+        var app = await SqliteAppAsync(
+            "RunnerReference", t => [("Microsoft.EntityFrameworkCore.Sqlite", PackedTool.EfCoreSqliteVersion), ("MigrationKit.Runner", t.Version)],
+            "accounts", "ledgers");
         using var database = await AppDatabase.CreateAsync(AppDatabase.Sqlite);
         using var cache = new TempDirectory("migratekit-e2e-native-images");
         // The default mode, as a developer runs commands one after another: the images are compiled
@@ -125,25 +107,34 @@ public sealed class NativeImageTests(PackedTool tool)
     }
 
     /// <summary>A SQLite app on <see cref="OtherEfCorePatch"/>, with one revision.</summary>
-    private Task<ThrowawayApp> OtherPatchAppAsync() => tool.SharedAppAsync("OtherPatch", async t =>
-    {
-        var app = await ThrowawayApp.CreateAsync(t, "OtherPatch", files =>
+    private Task<ThrowawayApp> OtherPatchAppAsync()
+        => SqliteAppAsync("OtherPatch", _ => [("Microsoft.EntityFrameworkCore.Sqlite", OtherEfCorePatch)], "accounts");
+
+    /// <summary>The shared SQLite app <paramref name="name"/> on <paramref name="packages"/>, with one revision creating each table in turn.</summary>
+    private Task<ThrowawayApp> SqliteAppAsync(string name, Func<PackedTool, (string Id, string Version)[]> packages, params string[] tables)
+        => tool.SharedAppAsync(name, async t =>
         {
-            files.WriteFile("App.csproj", ThrowawayApp.ProjectFile(t, ("Microsoft.EntityFrameworkCore.Sqlite", OtherEfCorePatch)));
-            files.WriteFile("AppDbContext.cs", """
-                using Microsoft.EntityFrameworkCore;
+            var app = await ThrowawayApp.CreateAsync(t, name, files =>
+            {
+                files.WriteFile("App.csproj", ThrowawayApp.ProjectFile(t, packages(t)));
+                files.WriteFile("AppDbContext.cs", """
+                    using Microsoft.EntityFrameworkCore;
 
-                namespace App;
+                    namespace App;
 
-                public class AppDbContext : DbContext
-                {
-                    protected override void OnConfiguring(DbContextOptionsBuilder options) => options.UseSqlite("Data Source=app.db");
-                }
-                """);
+                    public class AppDbContext : DbContext
+                    {
+                        protected override void OnConfiguring(DbContextOptionsBuilder options) => options.UseSqlite("Data Source=app.db");
+                    }
+                    """);
+            });
+            foreach (var table in tables)
+            {
+                await app.AddRevisionAsync($"create {table}", CreateTable(table), DropTable(table));
+            }
+
+            return app;
         });
-        await app.AddRevisionAsync("create accounts", CreateTable("accounts"), DropTable("accounts"));
-        return app;
-    });
 
     /// <summary>Waits until no background compile holds the cache's lock (a job left for a later run stays pending).</summary>
     private static async Task BackgroundCompileDoneAsync(TempDirectory cache)
