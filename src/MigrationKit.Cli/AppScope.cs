@@ -13,6 +13,7 @@ namespace MigrationKit.Cli;
 internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insideApp) : IDisposable
 {
     private Assembly? _revisionsAssembly;
+    private Assembly? _modelAssembly;
     private RevisionCatalog? _catalog;
     private DbContext? _context;
     private RevisionRunner? _runner;
@@ -55,15 +56,25 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
 
     private DbContext CreateContext()
     {
-        var context = ContextFactory.Create(StartupAssembly, RevisionsAssembly, options.Context ?? Settings.Context, options.Connection);
+        var context = ContextFactory.Create(StartupAssembly, ModelAssembly, options.Context ?? Settings.Context, options.Connection);
         Serilog.Log.Debug("Using {Context} with {Provider}", context.GetType().Name, context.Database.ProviderName);
         return context;
     }
 
+    /// <summary>Where the revisions run from.</summary>
     public Assembly RevisionsAssembly => _revisionsAssembly ??= AssemblyResolver.Load(app.RevisionsAssembly);
 
+    /// <summary>
+    /// Where the app's DbContext and model come from: the revisions' assembly, or the model the
+    /// tool compiled without them (<see cref="ModelBuild"/>, one project only), loaded apart.
+    /// </summary>
+    public Assembly ModelAssembly => app.ModelAssembly is { } model
+        ? _modelAssembly ??= ModelLoadContext.Load(model)
+        : RevisionsAssembly;
+
+    /// <summary>The app's entry point: its design-time factories and services.</summary>
     public Assembly StartupAssembly => app.StartupAssembly == app.RevisionsAssembly
-        ? RevisionsAssembly
+        ? ModelAssembly
         : AssemblyResolver.Load(app.StartupAssembly);
 
     public void Dispose() => _context?.Dispose();

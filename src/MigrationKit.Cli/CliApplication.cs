@@ -16,6 +16,9 @@ internal static class CliApplication
     public const int Failure = 1;
     public const int UsageError = 2;
 
+    /// <summary>The agent's answer when the model it was given cannot serve (<see cref="MigrationKit.Design.ModelCompiledApartException"/>): build all of the app and run it again.</summary>
+    private const int FullBuildNeeded = 75;
+
     public static int Run(string[] arguments)
     {
         var verbose = GlobalOptions.VerboseRequested(arguments);
@@ -28,6 +31,11 @@ internal static class CliApplication
         catch (CommandParsingException e)
         {
             return Fail(e.Message, "Run `dotnet migratekit --help` for usage.", UsageError);
+        }
+        catch (MigrationKitException e) when (AppLocation.OfAgent is { ModelAssembly: not null } && IsModelCompiledApart(e))
+        {
+            Log.Debug("{Reason}: compiling all of the app", e.Message);
+            return FullBuildNeeded;
         }
         catch (MigrationKitException e)
         {
@@ -122,10 +130,21 @@ internal static class CliApplication
         {
             // The tool's own process: build the app; run again inside it when the command needs
             // its DbContext, answer here from the assembly's metadata when the graph is enough.
-            var launcher = await AgentLauncher.LocateAsync(options, cancellation.Token);
+            var launcher = await AgentLauncher.LocateAsync(options, command.ReadsOnlyModel, cancellation.Token);
             if (command.NeedsDatabase)
             {
-                return await launcher.RunAsync(arguments, cancellation.Token);
+                var exitCode = await launcher.RunAsync(arguments, cancellation.Token);
+                if (exitCode == FullBuildNeeded && launcher.App.ModelAssembly is not null)
+                {
+                    // An agent in this process closed the logger it shares with us.
+                    Logging.Configure(GlobalOptions.VerboseRequested(arguments));
+                    launcher = await AgentLauncher.LocateAsync(options, modelOnly: false, cancellation.Token);
+                    // In a process of its own: this runtime keeps the assembly it loaded from the
+                    // output folder, by path, and would hand the old one to a new load of the rebuilt file.
+                    exitCode = await launcher.RunAsync(arguments, cancellation.Token, inProcess: false);
+                }
+
+                return exitCode;
             }
 
             location = launcher.App;
@@ -138,6 +157,10 @@ internal static class CliApplication
         using var app = new AppScope(location, options, insideApp: AppLocation.OfAgent is not null);
         return await command.ExecuteAsync(app, cancellation.Token);
     }
+
+    // Its own method, so that the design assembly loads only in an agent given a model compiled apart.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool IsModelCompiledApart(Exception e) => e is MigrationKit.Design.ModelCompiledApartException;
 
     private static int Fail(string message, string? hint, int exitCode)
     {

@@ -28,10 +28,12 @@ public sealed class Autogenerator
     private readonly IServiceProvider _services;
     private readonly IDesignTimeModel _designTimeModel;
     private readonly string? _provider;
+    private readonly Assembly _modelAssembly;
 
     public Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly)
     {
         _services = DesignServices.Build(context, revisionsAssembly, startupAssembly);
+        _modelAssembly = context.GetType().Assembly;
         // From the context itself, which sets up its services on first use; the design-time
         // provider only forwards to them.
         _designTimeModel = context.GetService<IDesignTimeModel>();
@@ -215,12 +217,7 @@ public sealed class Autogenerator
     }
 
     /// <summary>The model a revision recorded, ready for the differ; null for none.</summary>
-    private IModel? Snapshot(RevisionCatalog catalog, string id)
-    {
-        var model = catalog.BuildTargetModel(id);
-        // A fresh model each time: EF 10's processor returns null when handed the same model twice.
-        return model is null ? null : _services.GetRequiredService<ISnapshotModelProcessor>().Process(model);
-    }
+    private IModel? Snapshot(RevisionCatalog catalog, string id) => Snapshots.Build(_services, catalog, id, _modelAssembly);
 
     /// <summary>EF's own list of the namespaces generated code needs, which it keeps protected.</summary>
     private sealed class NamespaceCollector(

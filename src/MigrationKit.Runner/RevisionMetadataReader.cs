@@ -90,7 +90,7 @@ public static class RevisionMetadataReader
     }
 
     /// <summary>Classes of this assembly that derive from <see cref="Revision"/>, directly or through each other.</summary>
-    private static HashSet<TypeDefinitionHandle> RevisionClasses(MetadataReader metadata)
+    internal static HashSet<TypeDefinitionHandle> RevisionClasses(MetadataReader metadata)
     {
         var found = new HashSet<TypeDefinitionHandle>();
         bool added;

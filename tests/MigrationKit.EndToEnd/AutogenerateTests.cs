@@ -196,6 +196,66 @@ public sealed class AutogenerateTests(PackedTool tool)
         Assert.Equal(3, Directory.GetFiles(app.RevisionsDirectory, "*.cs").Length);
     }
 
+    [Fact]
+    public async Task The_model_is_compiled_without_unchanged_revisions_and_with_them_when_a_snapshot_uses_the_apps_types()
+    {
+        using var app = await ThrowawayApp.CreateAsync(tool, "ModelOnly");
+        using var database = await AppDatabase.CreateAsync(AppDatabase.Sqlite);
+        var env = database.Environment;
+        const string ModelOnly = "Compiling the model of";
+        app.WriteFile("AppDbContext.cs", Users);
+        Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "create users"));
+
+        // The revision just written is new: all of the app is compiled, and nothing is left to write.
+        var unchanged = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "nothing", "--verbose"));
+        Assert.DoesNotContain(ModelOnly, unchanged.StandardError);
+        Assert.Contains("No changes in schema detected.", unchanged.StandardError);
+
+        // Only the model changed since: it is compiled alone, the revisions and their snapshots
+        // come from the last build, and the build's output stays as it was.
+        var assembly = Path.Combine(app.Directory, "bin", "Debug", "net10.0", "App.dll");
+        var built = File.ReadAllBytes(assembly);
+        app.WriteFile("AppDbContext.cs", WithColumns("Nickname"));
+        var nickname = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "nickname", "--verbose"));
+        Assert.Contains(ModelOnly, nickname.StandardError);
+        var nicknameFile = ThrowawayApp.GeneratedFile(nickname);
+        var nicknameSource = File.ReadAllText(nicknameFile);
+        Assert.Contains("name: \"Nickname\"", nicknameSource);
+        Assert.DoesNotContain("CreateTable(", nicknameSource);
+        Assert.Equal(built, File.ReadAllBytes(assembly));
+
+        // The next command that runs revisions compiles all of the app, the new revision with it.
+        Succeeded(await app.RunAsync(env, "upgrade", "head"));
+        Assert.Contains("Nickname", await ColumnsAsync(database, "Users"));
+        Assert.Equal([ThrowawayApp.RevisionId(nicknameFile)], await database.VersionRowsAsync());
+
+        // A snapshot naming a type of the app (an enum, as with Npgsql's mapped enums) would hold
+        // another copy of it than a model compiled apart: the tool then compiles all of the app
+        // and writes what a full MSBuild build gives.
+        app.WriteFile("Mood.cs", "namespace App;\n\npublic enum Mood\n{\n    Calm,\n    Happy,\n}\n");
+        File.WriteAllText(nicknameFile, nicknameSource.Replace(
+            "b.Property<string>(\"Nickname\")", "b.Property<global::App.Mood?>(\"Nickname\")", StringComparison.Ordinal));
+        Succeeded(await app.RunAsync(env, "heads"));
+        app.WriteFile("AppDbContext.cs", WithColumns("Nickname", "Title"));
+        var title = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "title", "--rev-id", "title1", "--verbose"));
+        Assert.Contains(ModelOnly, title.StandardError);
+        Assert.Contains("uses the app's type App.Mood", title.StandardError);
+        var titleFile = ThrowawayApp.GeneratedFile(title);
+        var fallback = File.ReadAllText(titleFile);
+        Assert.Contains("name: \"Title\"", fallback);
+        Assert.DoesNotContain("name: \"Nickname\"", fallback);
+
+        File.Delete(titleFile);
+        File.SetLastWriteTimeUtc(Path.Combine(app.Directory, "App.csproj"), DateTime.UtcNow);
+        var reference = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "title", "--rev-id", "title1", "--verbose"));
+        Assert.DoesNotContain(ModelOnly, reference.StandardError);
+        Assert.Equal(WithoutCreated(File.ReadAllText(ThrowawayApp.GeneratedFile(reference))), WithoutCreated(fallback));
+    }
+
+    /// <summary>A revision's source without the time it was written.</summary>
+    private static string WithoutCreated(string source)
+        => System.Text.RegularExpressions.Regex.Replace(source, "Created = \"[^\"]*\"", "Created = \"\"");
+
     private static Task<List<string>> ColumnsAsync(AppDatabase database, string table) => database.QueryAsync(
         database.Provider == AppDatabase.Postgres
             ? $"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}' ORDER BY 1"

@@ -17,6 +17,8 @@ internal sealed class CheckCommand : CliCommand
 
     public override string Description => "Fail when the model has changes that no revision holds yet; with --database, when the database differs from its revision's snapshot.";
 
+    public override bool ReadsOnlyModel => true;
+
     public override void Configure(CommandLineApplication command)
     {
         _database = command.Option("--database", "Compare the live database with the model of the revision it is at (drift made by hand).", CommandOptionType.NoValue);
@@ -32,7 +34,7 @@ internal sealed class CheckCommand : CliCommand
 
         // The head that a new revision would build on; several heads are refused the same way.
         var parents = app.Graph.ParentsForNewRevision("head", splice: false, []);
-        var operations = new Autogenerator(app.Context, app.RevisionsAssembly, app.StartupAssembly)
+        var operations = new Autogenerator(app.Context, app.ModelAssembly, app.StartupAssembly)
             .PendingOperations(app.Catalog, parents.Count == 0 ? null : parents[0]);
         if (operations.Count == 0)
         {
@@ -62,7 +64,7 @@ internal sealed class CheckCommand : CliCommand
         }
 
         var revision = heads.Count == 0 ? null : heads[0];
-        var differences = new DriftDetector(app.Context, app.RevisionsAssembly, app.StartupAssembly)
+        var differences = new DriftDetector(app.Context, app.ModelAssembly, app.StartupAssembly)
             .Find(app.Catalog, revision, [app.Settings.VersionTable]);
         var at = revision ?? "base";
         if (differences.Count == 0)

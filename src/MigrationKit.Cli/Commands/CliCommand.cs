@@ -22,6 +22,12 @@ internal abstract class CliCommand
     /// </summary>
     public virtual bool NeedsDatabase => true;
 
+    /// <summary>
+    /// Whether the command reads only the app's model and the revisions' snapshots, running no
+    /// revision: the tool may then compile the model without the revisions (<c>Hosting/ModelBuild</c>).
+    /// </summary>
+    public virtual bool ReadsOnlyModel => false;
+
     public abstract void Configure(CommandLineApplication command);
 
     /// <summary>Runs inside the agent, with the app loaded (or with no app when <see cref="NeedsApp"/> is false).</summary>

@@ -40,7 +40,7 @@ internal sealed class MergeCommand : CliCommand
         var labels = _branchLabel.Values.Where(v => v is not null).Cast<string>().ToList();
         graph.ValidateNewBranchLabels(labels);
         var code = HasSnapshot(app, parents)
-            ? new Autogenerator(app.Context, app.RevisionsAssembly, app.StartupAssembly).Merge(app.Catalog, parents, _forceSnapshot.HasValue())
+            ? new Autogenerator(app.Context, app.ModelAssembly, app.StartupAssembly).Merge(app.Catalog, parents, _forceSnapshot.HasValue())
             : null;
         var revision = new RevisionInfo(
             RevisionCommand.NewId(app, _revId.Value()),

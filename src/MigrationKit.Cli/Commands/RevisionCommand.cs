@@ -26,6 +26,8 @@ internal sealed class RevisionCommand : CliCommand
     /// <summary>Autogenerate needs the app's DbContext and model; a plain revision only the graph.</summary>
     public override bool NeedsDatabase => _autogenerate.HasValue();
 
+    public override bool ReadsOnlyModel => true;
+
     public override void Configure(CommandLineApplication command)
     {
         _message = command.Option("-m|--message <MESSAGE>", "What the revision does.", CommandOptionType.SingleValue);
@@ -49,7 +51,7 @@ internal sealed class RevisionCommand : CliCommand
         RevisionCode? code = null;
         if (_autogenerate.HasValue())
         {
-            code = new Autogenerator(app.Context, app.RevisionsAssembly, app.StartupAssembly)
+            code = new Autogenerator(app.Context, app.ModelAssembly, app.StartupAssembly)
                 .Generate(app.Catalog, parents.Count == 0 ? null : parents[0]);
             if (code is null && !_allowEmpty.HasValue())
             {

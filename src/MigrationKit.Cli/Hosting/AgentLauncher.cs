@@ -19,15 +19,17 @@ internal sealed class AgentLauncher
 
     public AppLocation App { get; }
 
-    public static async Task<AgentLauncher> LocateAsync(GlobalOptions options, CancellationToken cancellationToken)
+    /// <param name="modelOnly">The command reads the model and the snapshots and runs no revision: the model may be compiled alone (<see cref="ModelBuild"/>).</param>
+    public static async Task<AgentLauncher> LocateAsync(GlobalOptions options, bool modelOnly, CancellationToken cancellationToken)
     {
         var projectFile = ProjectInfo.FindProjectFile(options.Project);
         var startupFile = options.StartupProject is null ? projectFile : ProjectInfo.FindProjectFile(options.StartupProject);
         // Building the startup project builds the revisions project it references.
-        var startup = await ProjectInfo.ReadAsync(startupFile, options.Configuration, options.Framework, build: !options.NoBuild, cancellationToken);
+        var (startup, model) = await ProjectInfo.ReadAsync(
+            startupFile, options.Configuration, options.Framework, build: !options.NoBuild, modelOnly && startupFile == projectFile, cancellationToken);
         var project = startupFile == projectFile
             ? startup
-            : await ProjectInfo.ReadAsync(projectFile, options.Configuration, options.Framework, build: false, cancellationToken);
+            : (await ProjectInfo.ReadAsync(projectFile, options.Configuration, options.Framework, build: false, modelOnly: false, cancellationToken)).Info;
         foreach (var assembly in new[] { startup.TargetPath, project.TargetPath }.Distinct())
         {
             if (!File.Exists(assembly))
@@ -36,19 +38,20 @@ internal sealed class AgentLauncher
             }
         }
 
-        return new AgentLauncher(startup, new AppLocation(project.TargetPath, startup.TargetPath, project.ProjectDirectory, project.RootNamespace));
+        return new AgentLauncher(startup, new AppLocation(project.TargetPath, startup.TargetPath, project.ProjectDirectory, project.RootNamespace, model));
     }
 
     /// <summary>Set to 1 to run the agent as a process of its own even when it could run in ours.</summary>
     public const string SeparateProcessVariable = "MIGRATEKIT_AGENT_PROCESS";
 
-    public async Task<int> RunAsync(string[] arguments, CancellationToken cancellationToken)
+    /// <param name="inProcess">False runs the agent as a process of its own whatever the app needs.</param>
+    public async Task<int> RunAsync(string[] arguments, CancellationToken cancellationToken, bool inProcess = true)
     {
         var toolAssembly = NativeImages.ToolAssembly;
         // A second runtime costs a start-up and compiling our code again: when the app needs
         // only the runtime we already run on, its graph is loaded into a context of this process.
         var images = NativeImages.ForThisProcess();
-        if (Environment.GetEnvironmentVariable(SeparateProcessVariable) != "1"
+        if (inProcess && Environment.GetEnvironmentVariable(SeparateProcessVariable) != "1"
             && AppLoadContext.TryCreate(_startup, App, Path.GetDirectoryName(toolAssembly)!, images) is { } context)
         {
             foreach (var (name, value) in App.ToAgentVariables())

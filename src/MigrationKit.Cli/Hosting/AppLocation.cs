@@ -5,7 +5,8 @@ namespace MigrationKit.Cli.Hosting;
 /// hands it to its second self (the agent inside the app's dependency graph) through
 /// environment variables, so the command line stays the user's own.
 /// </summary>
-internal sealed record AppLocation(string RevisionsAssembly, string StartupAssembly, string ProjectDirectory, string RootNamespace)
+/// <param name="ModelAssembly">The model compiled without the revisions (<see cref="ModelBuild"/>), when the tool compiled it so.</param>
+internal sealed record AppLocation(string RevisionsAssembly, string StartupAssembly, string ProjectDirectory, string RootNamespace, string? ModelAssembly = null)
 {
     private const string Prefix = "MIGRATEKIT_AGENT_";
 
@@ -16,7 +17,8 @@ internal sealed record AppLocation(string RevisionsAssembly, string StartupAssem
                 assembly,
                 Environment.GetEnvironmentVariable(Prefix + "STARTUP_ASSEMBLY") ?? assembly,
                 Environment.GetEnvironmentVariable(Prefix + "PROJECT_DIR") ?? Directory.GetCurrentDirectory(),
-                Environment.GetEnvironmentVariable(Prefix + "ROOT_NAMESPACE") ?? "")
+                Environment.GetEnvironmentVariable(Prefix + "ROOT_NAMESPACE") ?? "",
+                Environment.GetEnvironmentVariable(Prefix + "MODEL_ASSEMBLY") is { Length: > 0 } model ? model : null)
             : null;
 
     public IReadOnlyDictionary<string, string> ToAgentVariables() => new Dictionary<string, string>
@@ -25,5 +27,6 @@ internal sealed record AppLocation(string RevisionsAssembly, string StartupAssem
         [Prefix + "STARTUP_ASSEMBLY"] = StartupAssembly,
         [Prefix + "PROJECT_DIR"] = ProjectDirectory,
         [Prefix + "ROOT_NAMESPACE"] = RootNamespace,
+        [Prefix + "MODEL_ASSEMBLY"] = ModelAssembly ?? "",
     };
 }

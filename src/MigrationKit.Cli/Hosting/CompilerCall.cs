@@ -98,20 +98,9 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
     /// </summary>
     public async Task CompileAsync(ProjectInfo info, CancellationToken cancellationToken)
     {
-        var output = Path.GetFullPath(Unquote(Option("/out:") ?? throw new MigrationKitException($"No /out: in the compiler arguments of '{info.ProjectFile}'.")), info.ProjectDirectory);
-        var responseFile = Path.ChangeExtension(output, ".migratekit.rsp");
-        await File.WriteAllLinesAsync(responseFile, Arguments, cancellationToken);
-        List<string> command = ["exec", Compiler, "/noconfig", "/nologo"];
-        if (Shared)
-        {
-            command.Add("/shared");
-        }
-
-        // Diagnostic analyzers cost a fifth of the compile and never change its output (source
-        // generators still run); MSBuild's next build runs them (see the end of this method).
-        command.AddRange(["@" + responseFile, "/skipanalyzers+"]);
+        var output = Output(info.ProjectDirectory);
         Log.Debug("Compiling {Project} with {Compiler}: only C# sources changed since MSBuild last built it", info.ProjectFile, Compiler);
-        var (exitCode, text) = await ProcessRunner.CaptureAsync(info.ProjectDirectory, command, cancellationToken);
+        var (exitCode, text) = await RunAsync(info, cancellationToken);
         if (exitCode != 0)
         {
             Log.Debug("{BuildOutput:l}", text);
@@ -123,13 +112,13 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
         var targetFolder = Path.GetDirectoryName(info.TargetPath)!;
         var pdb = Option("/pdb:") is { } explicitPdb ? Path.GetFullPath(Unquote(explicitPdb), info.ProjectDirectory) : Path.ChangeExtension(output, ".pdb");
         var documentation = Option("/doc:") is { } doc ? Path.GetFullPath(Unquote(doc), info.ProjectDirectory) : null;
-        File.Copy(output, info.TargetPath, overwrite: true);
+        Replace(output, info.TargetPath);
         foreach (var file in new[] { pdb, documentation })
         {
             var copy = file is null ? null : Path.Combine(targetFolder, Path.GetFileName(file));
             if (file is not null && File.Exists(file) && File.Exists(copy))
             {
-                File.Copy(file, copy, overwrite: true);
+                Replace(file, copy);
             }
         }
 
@@ -137,6 +126,56 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
         // makes MSBuild's next build compile again and report what the skipped analyzers find,
         // instead of taking our output as up to date.
         File.SetLastWriteTimeUtc(output, DateTime.UnixEpoch);
+    }
+
+    /// <summary>
+    /// The call that compiles the sources given alone into <paramref name="assembly"/> (its
+    /// symbols beside it), writing none of the build's own outputs.
+    /// </summary>
+    public CompilerCall Into(string assembly, IReadOnlySet<string> leftOut, string projectDirectory)
+    {
+        // Outputs the build keeps (reference assembly, documentation, error log, generated
+        // sources) are not written; the assembly and its symbols go to the folder given.
+        string[] dropped = ["/out:", "/pdb:", "/refout:", "/doc:", "/errorlog:", "/generatedfilesout:"];
+        var arguments = Arguments
+            .Where(a => !dropped.Any(o => a.StartsWith(o, StringComparison.OrdinalIgnoreCase)))
+            .Where(a => IsOption(a) || !leftOut.Contains(Path.GetFullPath(Unquote(a), projectDirectory)))
+            .Append("/out:" + Quoted(assembly))
+            .Append("/pdb:" + Quoted(Path.ChangeExtension(assembly, ".pdb")))
+            .ToList();
+        return this with { Arguments = arguments };
+    }
+
+    /// <summary>Runs the compiler with these arguments (analyzers skipped, see below); its exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> RunAsync(ProjectInfo info, CancellationToken cancellationToken)
+    {
+        var responseFile = Path.ChangeExtension(Output(info.ProjectDirectory), ".migratekit.rsp");
+        await File.WriteAllLinesAsync(responseFile, Arguments, cancellationToken);
+        List<string> command = ["exec", Compiler, "/noconfig", "/nologo"];
+        if (Shared)
+        {
+            command.Add("/shared");
+        }
+
+        // Diagnostic analyzers cost a fifth of the compile and never change its output (source
+        // generators still run); MSBuild's next build runs them (see the end of CompileAsync).
+        command.AddRange(["@" + responseFile, "/skipanalyzers+"]);
+        return await ProcessRunner.CaptureAsync(info.ProjectDirectory, command, cancellationToken);
+    }
+
+    /// <summary>The assembly the compiler writes.</summary>
+    public string Output(string projectDirectory)
+        => Path.GetFullPath(Unquote(Option("/out:") ?? throw new MigrationKitException("No /out: in the compiler arguments.")), projectDirectory);
+
+    /// <summary>
+    /// Puts a file in place whole: a process reading the old one (or mapping it, as a loaded
+    /// assembly is) keeps it, and nobody sees half a file.
+    /// </summary>
+    private static void Replace(string source, string destination)
+    {
+        var partial = destination + $".{Environment.ProcessId}.tmp";
+        File.Copy(source, partial, overwrite: true);
+        File.Move(partial, destination, overwrite: true);
     }
 
     /// <summary>The full paths of the sources the compiler reads.</summary>

@@ -49,15 +49,18 @@ internal sealed record ProjectInfo(
     /// Asks MSBuild for the project's outputs, building it first when <paramref name="build"/> is
     /// set: one MSBuild process for both, since starting MSBuild costs about a second. Without a
     /// build, the answer of the last run is reused while the project files are unchanged.
+    /// With <paramref name="modelOnly"/>, a build that only C# sources need may compile the model
+    /// alone (<see cref="ModelBuild"/>), whose assembly is then returned beside the project's.
     /// </summary>
-    public static async Task<ProjectInfo> ReadAsync(string projectFile, string? configuration, string? framework, bool build, CancellationToken cancellationToken)
+    public static async Task<(ProjectInfo Info, string? ModelAssembly)> ReadAsync(
+        string projectFile, string? configuration, string? framework, bool build, bool modelOnly, CancellationToken cancellationToken)
     {
         var cache = CacheFile(projectFile, configuration, framework);
         var stamp = InputsStamp(projectFile);
         var cached = TryReadCache(cache, stamp);
         if (cached is not null && !build)
         {
-            return cached.Info;
+            return (cached.Info, null);
         }
 
         if (cached is { Build: { } lastBuild } && lastBuild.ChangesSince(cached.Info) is { } changes)
@@ -65,15 +68,21 @@ internal sealed record ProjectInfo(
             if (changes.IsEmpty)
             {
                 Log.Debug("{Project} is up to date; not building", projectFile);
-                return cached.Info;
+                return (cached.Info, null);
             }
 
             if (cached.Compiler?.After(changes, cached.Info.ProjectDirectory) is { } compiler)
             {
+                // Not a build: the next one starts from the same changes.
+                if (modelOnly && await ModelBuild.TryCompileAsync(cached.Info, compiler, changes, cancellationToken) is { } model)
+                {
+                    return (cached.Info, model);
+                }
+
                 var compileStarted = DateTime.UtcNow;
                 await compiler.CompileAsync(cached.Info, cancellationToken);
                 WriteCache(cache, cached with { Build = BuildInputs.Read(cached.Info, compileStarted), Compiler = compiler });
-                return cached.Info;
+                return (cached.Info, null);
             }
         }
 
@@ -83,7 +92,7 @@ internal sealed record ProjectInfo(
         if (!build)
         {
             WriteCache(cache, new CacheEntry(stamp, info, cached?.Build, cached?.Compiler));
-            return info;
+            return (info, null);
         }
 
         // The compiler's other inputs (editor configs, references) may be written by this very build:
@@ -91,7 +100,7 @@ internal sealed record ProjectInfo(
         var finished = DateTime.UtcNow;
         var inputs = BuildInputs.Read(info, started);
         WriteCache(cache, new CacheEntry(stamp, info, inputs, CompilerCall.FromBuild(answer, info, inputs.Files, finished)));
-        return info;
+        return (info, null);
     }
 
     private static async Task<(ProjectInfo Info, JsonElement Answer)> QueryAsync(string projectFile, string? configuration, string? framework, bool build, CancellationToken cancellationToken)
