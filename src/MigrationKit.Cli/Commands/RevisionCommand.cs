@@ -51,6 +51,7 @@ internal sealed class RevisionCommand : CliCommand
         RevisionCode? code = null;
         if (_autogenerate.HasValue())
         {
+            Autogenerator.PrepareCodeGeneration();
             code = new Autogenerator(app.Context, app.ModelAssembly, app.StartupAssembly)
                 .Generate(app.Catalog, parents.Count == 0 ? null : parents[0]);
             if (code is null && !_allowEmpty.HasValue())
