@@ -130,7 +130,7 @@ internal static class CliApplication
         {
             // The tool's own process: build the app; run again inside it when the command needs
             // its DbContext, answer here from the assembly's metadata when the graph is enough.
-            var launcher = await AgentLauncher.LocateAsync(options, command.ReadsOnlyModel, cancellation.Token);
+            var launcher = await AgentLauncher.LocateAsync(options, command.ReadsOnlyModel, command.WritesCode, cancellation.Token);
             if (command.NeedsDatabase)
             {
                 var exitCode = await launcher.RunAsync(arguments, cancellation.Token);
@@ -138,7 +138,7 @@ internal static class CliApplication
                 {
                     // An agent in this process closed the logger it shares with us.
                     Logging.Configure(GlobalOptions.VerboseRequested(arguments));
-                    launcher = await AgentLauncher.LocateAsync(options, modelOnly: false, cancellation.Token);
+                    launcher = await AgentLauncher.LocateAsync(options, modelOnly: false, writesCode: false, cancellation.Token);
                     // In a process of its own: this runtime keeps the assembly it loaded from the
                     // output folder, by path, and would hand the old one to a new load of the rebuilt file.
                     exitCode = await launcher.RunAsync(arguments, cancellation.Token, inProcess: false);

@@ -23,4 +23,8 @@ internal static class Entry
 {
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int Run(string[] args) => CliApplication.Run(args);
+
+    /// <summary>Called by the tool's first pass in the agent's context while the app compiles (AgentLauncher).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void PrepareCodeGeneration() => MigrationKit.Design.Autogenerator.PrepareCodeGeneration();
 }

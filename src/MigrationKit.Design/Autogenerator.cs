@@ -47,11 +47,13 @@ public sealed class Autogenerator
     /// before the app's model is built, it is ready by the time the revision's code is written.
     /// </summary>
     public static void PrepareCodeGeneration()
-        => Task.Run(() =>
+        => _codeGenerationPrepared ??= Task.Run(() =>
         {
             using var workspace = new Microsoft.CodeAnalysis.AdhocWorkspace();
             workspace.AddProject("migratekit", Microsoft.CodeAnalysis.LanguageNames.CSharp);
         });
+
+    private static Task? _codeGenerationPrepared;
 
     /// <summary>
     /// The code of a revision on top of <paramref name="parent"/> (null: a new base), or null when

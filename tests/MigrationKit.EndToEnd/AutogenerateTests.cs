@@ -216,6 +216,13 @@ public sealed class AutogenerateTests(PackedTool tool)
         var assembly = Path.Combine(app.Directory, "bin", "Debug", "net10.0", "App.dll");
         var built = File.ReadAllBytes(assembly);
         app.WriteFile("AppDbContext.cs", WithColumns("Nickname"));
+        // `check` too, here with the agent as a process of its own.
+        var separate = new Dictionary<string, string?>(env) { ["MIGRATEKIT_AGENT_PROCESS"] = "1" };
+        var pending = await app.RunAsync(separate, "check", "--verbose");
+        Assert.Equal(1, pending.ExitCode);
+        Assert.Contains(ModelOnly, pending.StandardError);
+        Assert.Contains("Running the agent as a process of its own", pending.StandardError);
+        Assert.Contains(pending.OutputLines, l => l.StartsWith("  add column Users.Nickname (", StringComparison.Ordinal));
         var nickname = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "nickname", "--verbose"));
         Assert.Contains(ModelOnly, nickname.StandardError);
         var nicknameFile = ThrowawayApp.GeneratedFile(nickname);

@@ -28,6 +28,9 @@ internal abstract class CliCommand
     /// </summary>
     public virtual bool ReadsOnlyModel => false;
 
+    /// <summary>Whether the command writes C# through EF Core's generators (autogenerate), which the tool prepares while the app compiles.</summary>
+    public virtual bool WritesCode => false;
+
     public abstract void Configure(CommandLineApplication command);
 
     /// <summary>Runs inside the agent, with the app loaded (or with no app when <see cref="NeedsApp"/> is false).</summary>

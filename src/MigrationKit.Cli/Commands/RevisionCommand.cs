@@ -28,6 +28,8 @@ internal sealed class RevisionCommand : CliCommand
 
     public override bool ReadsOnlyModel => true;
 
+    public override bool WritesCode => _autogenerate.HasValue();
+
     public override void Configure(CommandLineApplication command)
     {
         _message = command.Option("-m|--message <MESSAGE>", "What the revision does.", CommandOptionType.SingleValue);

@@ -10,23 +10,40 @@ namespace MigrationKit.Cli.Hosting;
 internal sealed class AgentLauncher
 {
     private readonly ProjectInfo _startup;
+    private readonly PreparedAgent? _prepared;
 
-    private AgentLauncher(ProjectInfo startup, AppLocation app)
+    private AgentLauncher(ProjectInfo startup, AppLocation app, PreparedAgent? prepared)
     {
         _startup = startup;
         App = app;
+        _prepared = prepared;
     }
 
     public AppLocation App { get; }
 
     /// <param name="modelOnly">The command reads the model and the snapshots and runs no revision: the model may be compiled alone (<see cref="ModelBuild"/>).</param>
-    public static async Task<AgentLauncher> LocateAsync(GlobalOptions options, bool modelOnly, CancellationToken cancellationToken)
+    /// <param name="writesCode">The command writes C# through EF Core (autogenerate): what that needs is prepared while the app compiles.</param>
+    public static async Task<AgentLauncher> LocateAsync(GlobalOptions options, bool modelOnly, bool writesCode, CancellationToken cancellationToken)
     {
         var projectFile = ProjectInfo.FindProjectFile(options.Project);
         var startupFile = options.StartupProject is null ? projectFile : ProjectInfo.FindProjectFile(options.StartupProject);
+        PreparedAgent? prepared = null;
+        void WhileCompiling(ProjectInfo info)
+        {
+            // The compiler alone leaves the dependency manifest as it is: the app's graph can be
+            // loaded now, and what the command will need prepared on another core meanwhile.
+            var images = NativeImages.ForThisProcess();
+            if (writesCode && startupFile == projectFile && Environment.GetEnvironmentVariable(SeparateProcessVariable) != "1"
+                && AppLoadContext.TryCreate(info, new AppLocation(info.TargetPath, info.TargetPath, info.ProjectDirectory, info.RootNamespace), ToolDirectory, images) is { } context)
+            {
+                context.PrepareCodeGeneration();
+                prepared = new PreparedAgent(context, images);
+            }
+        }
+
         // Building the startup project builds the revisions project it references.
         var (startup, model) = await ProjectInfo.ReadAsync(
-            startupFile, options.Configuration, options.Framework, build: !options.NoBuild, modelOnly && startupFile == projectFile, cancellationToken);
+            startupFile, options.Configuration, options.Framework, build: !options.NoBuild, modelOnly && startupFile == projectFile, cancellationToken, WhileCompiling);
         var project = startupFile == projectFile
             ? startup
             : (await ProjectInfo.ReadAsync(projectFile, options.Configuration, options.Framework, build: false, modelOnly: false, cancellationToken)).Info;
@@ -38,8 +55,13 @@ internal sealed class AgentLauncher
             }
         }
 
-        return new AgentLauncher(startup, new AppLocation(project.TargetPath, startup.TargetPath, project.ProjectDirectory, project.RootNamespace, model));
+        return new AgentLauncher(startup, new AppLocation(project.TargetPath, startup.TargetPath, project.ProjectDirectory, project.RootNamespace, model), prepared);
     }
+
+    private static string ToolDirectory => Path.GetDirectoryName(NativeImages.ToolAssembly)!;
+
+    /// <summary>The app's graph loaded in this process while the app compiled, and the images it loads from.</summary>
+    private sealed record PreparedAgent(AppLoadContext Context, NativeImages? Images);
 
     /// <summary>Set to 1 to run the agent as a process of its own even when it could run in ours.</summary>
     public const string SeparateProcessVariable = "MIGRATEKIT_AGENT_PROCESS";
@@ -50,9 +72,10 @@ internal sealed class AgentLauncher
         var toolAssembly = NativeImages.ToolAssembly;
         // A second runtime costs a start-up and compiling our code again: when the app needs
         // only the runtime we already run on, its graph is loaded into a context of this process.
-        var images = NativeImages.ForThisProcess();
+        var images = inProcess && _prepared is not null ? _prepared.Images : NativeImages.ForThisProcess();
+        var prepared = inProcess ? _prepared?.Context : null;
         if (inProcess && Environment.GetEnvironmentVariable(SeparateProcessVariable) != "1"
-            && AppLoadContext.TryCreate(_startup, App, Path.GetDirectoryName(toolAssembly)!, images) is { } context)
+            && (prepared ?? AppLoadContext.TryCreate(_startup, App, ToolDirectory, images)) is { } context)
         {
             foreach (var (name, value) in App.ToAgentVariables())
             {

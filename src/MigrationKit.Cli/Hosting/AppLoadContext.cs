@@ -65,10 +65,13 @@ internal sealed class AppLoadContext : AssemblyLoadContext
 
     /// <summary>Runs the tool's entry point again, inside this context.</summary>
     public int RunAgent(string[] arguments)
-    {
-        var entry = LoadFromAssemblyName(typeof(AppLoadContext).Assembly.GetName()).GetType("Entry", throwOnError: true)!;
-        return (int)entry.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, [arguments])!;
-    }
+        => (int)Entry.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, [arguments])!;
+
+    /// <summary>Starts, inside this context and on another thread, what writing C# through EF Core sets up on first use.</summary>
+    public void PrepareCodeGeneration()
+        => Entry.GetMethod("PrepareCodeGeneration", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null);
+
+    private Type Entry => LoadFromAssemblyName(typeof(AppLoadContext).Assembly.GetName()).GetType("Entry", throwOnError: true)!;
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {

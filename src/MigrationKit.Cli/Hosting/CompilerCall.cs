@@ -129,19 +129,27 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
     }
 
     /// <summary>
-    /// The call that compiles the sources given alone into <paramref name="assembly"/> (its
-    /// symbols beside it), writing none of the build's own outputs.
+    /// The call that compiles the sources without those left out into <paramref name="assembly"/>,
+    /// an assembly only loaded to build the app's model, writing none of the build's own outputs.
     /// </summary>
-    public CompilerCall Into(string assembly, IReadOnlySet<string> leftOut, string projectDirectory)
+    public CompilerCall ForModel(string assembly, IReadOnlySet<string> leftOut, string projectDirectory)
     {
-        // Outputs the build keeps (reference assembly, documentation, error log, generated
-        // sources) are not written; the assembly and its symbols go to the folder given.
-        string[] dropped = ["/out:", "/pdb:", "/refout:", "/doc:", "/errorlog:", "/generatedfilesout:"];
+        // Not written: the reference assembly, documentation, error log, generated sources, and
+        // symbols (with what only symbols carry: embedded sources, source link).
+        string[] dropped = ["/out:", "/pdb:", "/refout:", "/doc:", "/errorlog:", "/generatedfilesout:", "/debug", "/embed", "/sourcelink:"];
         var arguments = Arguments
             .Where(a => !dropped.Any(o => a.StartsWith(o, StringComparison.OrdinalIgnoreCase)))
             .Where(a => IsOption(a) || !leftOut.Contains(Path.GetFullPath(Unquote(a), projectDirectory)))
+            // The nullable annotations without the nullable analysis: that analysis only warns, and
+            // the assembly is the same byte for byte (EF Core reads the annotations), a sixth faster.
+            .Select(a => a.ToLowerInvariant() switch
+            {
+                "/nullable:enable" or "/nullable+" or "/nullable" => "/nullable:annotations",
+                "/nullable:warnings" => "/nullable:disable",
+                _ => a,
+            })
+            .Append("/debug-")
             .Append("/out:" + Quoted(assembly))
-            .Append("/pdb:" + Quoted(Path.ChangeExtension(assembly, ".pdb")))
             .ToList();
         return this with { Arguments = arguments };
     }

@@ -45,7 +45,7 @@ internal static class ModelBuild
         var assembly = Path.Combine(Path.GetDirectoryName(call.Output(info.ProjectDirectory))!, "migratekit-model", Path.GetFileName(info.TargetPath));
         Directory.CreateDirectory(Path.GetDirectoryName(assembly)!);
         Log.Debug("Compiling the model of {Project} without its {Count} revision files; the revisions load from the last build", info.ProjectFile, revisionFiles!.Count);
-        var (exitCode, output) = await call.Into(assembly, revisionFiles, info.ProjectDirectory).RunAsync(info, cancellationToken);
+        var (exitCode, output) = await call.ForModel(assembly, revisionFiles, info.ProjectDirectory).RunAsync(info, cancellationToken);
         if (exitCode != 0)
         {
             Log.Debug("The model does not compile without the revisions ({Error}); compiling all of it", ProjectInfo.FirstError(output));

@@ -51,9 +51,12 @@ internal sealed record ProjectInfo(
     /// build, the answer of the last run is reused while the project files are unchanged.
     /// With <paramref name="modelOnly"/>, a build that only C# sources need may compile the model
     /// alone (<see cref="ModelBuild"/>), whose assembly is then returned beside the project's.
+    /// <paramref name="whileCompiling"/> is called as the compiler starts, when it is called alone
+    /// (the project's outputs other than the assembly stay as they are).
     /// </summary>
     public static async Task<(ProjectInfo Info, string? ModelAssembly)> ReadAsync(
-        string projectFile, string? configuration, string? framework, bool build, bool modelOnly, CancellationToken cancellationToken)
+        string projectFile, string? configuration, string? framework, bool build, bool modelOnly, CancellationToken cancellationToken,
+        Action<ProjectInfo>? whileCompiling = null)
     {
         var cache = CacheFile(projectFile, configuration, framework);
         var stamp = InputsStamp(projectFile);
@@ -73,6 +76,7 @@ internal sealed record ProjectInfo(
 
             if (cached.Compiler?.After(changes, cached.Info.ProjectDirectory) is { } compiler)
             {
+                whileCompiling?.Invoke(cached.Info);
                 // Not a build: the next one starts from the same changes.
                 if (modelOnly && await ModelBuild.TryCompileAsync(cached.Info, compiler, changes, cancellationToken) is { } model)
                 {
