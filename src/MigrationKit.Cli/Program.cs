@@ -24,7 +24,13 @@ internal static class Entry
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int Run(string[] args) => CliApplication.Run(args);
 
-    /// <summary>Called by the tool's first pass in the agent's context while the app compiles (AgentLauncher).</summary>
+    /// <summary>
+    /// Called by the tool's first pass in the agent's context while the app compiles (AgentLauncher);
+    /// <paramref name="appAssembly"/>, when given, stays as it is, and its context's configuration is used.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void PrepareCodeGeneration() => MigrationKit.Design.Autogenerator.PrepareCodeGeneration();
+    public static void PrepareCodeGeneration(string? appAssembly, string? contextName)
+        => MigrationKit.Design.Autogenerator.PrepareCodeGeneration(appAssembly is null
+            ? null
+            : () => ContextFactory.ConfigurationOf(AssemblyResolver.Load(appAssembly), contextName));
 }

@@ -29,31 +29,87 @@ public sealed class Autogenerator
     private readonly IDesignTimeModel _designTimeModel;
     private readonly string? _provider;
     private readonly Assembly _modelAssembly;
+    private readonly ILogger _log;
 
     public Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly)
+        : this(context, revisionsAssembly, startupAssembly, Log.Logger)
     {
-        _services = DesignServices.Build(context, revisionsAssembly, startupAssembly);
+    }
+
+    private Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly, ILogger log)
+    {
+        _log = log;
+        _services = DesignServices.Build(context, revisionsAssembly, startupAssembly, log);
         _modelAssembly = context.GetType().Assembly;
         // From the context itself, which sets up its services on first use; the design-time
         // provider only forwards to them.
         _designTimeModel = context.GetService<IDesignTimeModel>();
         _provider = context.Database.ProviderName;
-        Log.Debug("Built EF Core's design-time services");
+        _log.Debug("Built EF Core's design-time services");
     }
 
     /// <summary>
-    /// Prepares, on another thread, what EF Core's C# generator sets up when first created:
-    /// Roslyn's workspace services, composed once per process (about a third of a second). Started
-    /// before the app's model is built, it is ready by the time the revision's code is written.
+    /// Prepares, on another thread, what EF Core sets up on first use and autogenerate needs:
+    /// Roslyn's workspace services, which EF's C# generator composes once per process (a third
+    /// of a second); with the app context's OnConfiguring (<paramref name="appConfiguration"/>), also a
+    /// revision of a one-table model through the app's provider, so that EF's conventions, the
+    /// provider's type mappings, the differ and the code generators are compiled and the internal
+    /// service provider for the app's options is cached. Started while the app compiles (or its
+    /// model is built), the command then finds them ready; a later call waits for an earlier one.
     /// </summary>
-    public static void PrepareCodeGeneration()
-        => _codeGenerationPrepared ??= Task.Run(() =>
+    /// <param name="appConfiguration">Finds, on the preparing thread, how the app's context configures itself; null for none.</param>
+    public static void PrepareCodeGeneration(Func<Action<DbContextOptionsBuilder>?>? appConfiguration = null)
+    {
+        if (_prepared is { } started)
         {
-            using var workspace = new Microsoft.CodeAnalysis.AdhocWorkspace();
-            workspace.AddProject("migratekit", Microsoft.CodeAnalysis.LanguageNames.CSharp);
-        });
+            // The one started while the app compiled: it does what would otherwise slow the command.
+            started.Wait();
+            return;
+        }
 
-    private static Task? _codeGenerationPrepared;
+        _prepared = Task.Run(() =>
+        {
+            using (var workspace = new Microsoft.CodeAnalysis.AdhocWorkspace())
+            {
+                workspace.AddProject("migratekit", Microsoft.CodeAnalysis.LanguageNames.CSharp);
+            }
+
+            if (appConfiguration?.Invoke() is { } configure)
+            {
+                var builder = new DbContextOptionsBuilder<PreparationContext>();
+                configure(builder);
+                using var context = new PreparationContext(builder.Options);
+                if (context.Database.IsRelational())
+                {
+                    // Quiet: its messages are about a model that is not the app's.
+                    new Autogenerator(context, typeof(PreparationContext).Assembly, typeof(PreparationContext).Assembly, Serilog.Core.Logger.None)
+                        .Generate(RevisionCatalog.Uncompiled([]), parent: null);
+                }
+            }
+        });
+    }
+
+    private static Task? _prepared;
+
+    /// <summary>A one-table model on the app's provider and options (<see cref="PrepareCodeGeneration"/>).</summary>
+    internal sealed class PreparationContext(DbContextOptions<PreparationContext> options) : DbContext(options)
+    {
+        public DbSet<PreparationRow> Rows => Set<PreparationRow>();
+
+        protected override void OnModelCreating(ModelBuilder modelBuilder)
+            => modelBuilder.Entity<PreparationRow>().Property(r => r.Amount).HasPrecision(12, 2);
+    }
+
+    internal sealed class PreparationRow
+    {
+        public int Id { get; set; }
+
+        public required string Name { get; set; }
+
+        public decimal Amount { get; set; }
+
+        public DateTimeOffset At { get; set; }
+    }
 
     /// <summary>
     /// The code of a revision on top of <paramref name="parent"/> (null: a new base), or null when
@@ -68,7 +124,7 @@ public sealed class Autogenerator
         }
 
         var code = Code(upgrade, downgrade, target, OperationDescriptions.DataLossWarnings(upgrade));
-        Log.Debug("Generated the revision's code");
+        _log.Debug("Generated the revision's code");
         return code;
     }
 
@@ -206,21 +262,30 @@ public sealed class Autogenerator
         RevisionCatalog catalog, string? parent, bool withDowngrade)
     {
         var target = _designTimeModel.Model;
-        Log.Debug("Built the app's design-time model");
+        _log.Debug("Built the app's design-time model");
         var source = parent is null ? null : Snapshot(catalog, parent);
-        Log.Debug("Built the snapshot of {Parent}", parent);
+        _log.Debug("Built the snapshot of {Parent}", parent);
         if (parent is not null && source is null)
         {
-            Log.Warning(
+            _log.Warning(
                 "Revision {Parent} records no model snapshot, so the new revision is diffed against an empty database",
                 parent);
         }
 
-        var differ = _services.GetRequiredService<IMigrationsModelDiffer>();
-        var upgrade = Differences(differ, source, target);
-        var downgrade = withDowngrade && upgrade.Count > 0 ? Differences(differ, target, source) : [];
-        Log.Debug("Diffed the models: {Count} operations", upgrade.Count);
+        // The way back takes as long as the way there and is needed as soon as that holds
+        // anything: it is diffed at the same time, on another core, by a differ of its own (a
+        // differ keeps state while it runs; both only read the two models, which are finalized).
+        var back = withDowngrade ? Task.Run(() => DifferencesInScope(target, source)) : null;
+        var upgrade = Differences(_services.GetRequiredService<IMigrationsModelDiffer>(), source, target);
+        var downgrade = back is not null && upgrade.Count > 0 ? back.GetAwaiter().GetResult() : [];
+        _log.Debug("Diffed the models: {Count} operations", upgrade.Count);
         return (upgrade, downgrade, target);
+    }
+
+    private IReadOnlyList<MigrationOperation> DifferencesInScope(IModel? from, IModel? to)
+    {
+        using var scope = _services.CreateScope();
+        return Differences(scope.ServiceProvider.GetRequiredService<IMigrationsModelDiffer>(), from, to);
     }
 
     /// <summary>The differ's operations from one model to another (null: an empty database), with what it leaves undone done.</summary>

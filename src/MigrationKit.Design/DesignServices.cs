@@ -11,7 +11,7 @@ namespace MigrationKit.Design;
 /// </summary>
 internal static class DesignServices
 {
-    public static IServiceProvider Build(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly)
-        => new DesignTimeServicesBuilder(revisionsAssembly, startupAssembly, new OperationReporter(ReportHandler.ToLog()), [])
+    public static IServiceProvider Build(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly, Serilog.ILogger? log = null)
+        => new DesignTimeServicesBuilder(revisionsAssembly, startupAssembly, new OperationReporter(ReportHandler.ToLog(log)), [])
             .Build(context);
 }

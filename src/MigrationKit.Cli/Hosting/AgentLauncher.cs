@@ -11,12 +11,14 @@ internal sealed class AgentLauncher
 {
     private readonly ProjectInfo _startup;
     private readonly PreparedAgent? _prepared;
+    private readonly bool _separate;
 
-    private AgentLauncher(ProjectInfo startup, AppLocation app, PreparedAgent? prepared)
+    private AgentLauncher(ProjectInfo startup, AppLocation app, PreparedAgent? prepared, bool separate)
     {
         _startup = startup;
         App = app;
         _prepared = prepared;
+        _separate = separate;
     }
 
     public AppLocation App { get; }
@@ -28,15 +30,26 @@ internal sealed class AgentLauncher
         var projectFile = ProjectInfo.FindProjectFile(options.Project);
         var startupFile = options.StartupProject is null ? projectFile : ProjectInfo.FindProjectFile(options.StartupProject);
         PreparedAgent? prepared = null;
-        void WhileCompiling(ProjectInfo info)
+        var separate = false;
+        void WhileCompiling(ProjectInfo info, bool assemblyStays)
         {
+            if (prepared is not null)
+            {
+                // The model did not compile alone and the whole app compiles now: the context
+                // may hold the assembly it replaces, and this runtime would keep handing out the
+                // old one (it caches what it loaded by path), so the agent runs in a process of its own.
+                prepared = null;
+                separate = true;
+                return;
+            }
+
             // The compiler alone leaves the dependency manifest as it is: the app's graph can be
             // loaded now, and what the command will need prepared on another core meanwhile.
             var images = NativeImages.ForThisProcess();
             if (writesCode && startupFile == projectFile && Environment.GetEnvironmentVariable(SeparateProcessVariable) != "1"
                 && AppLoadContext.TryCreate(info, new AppLocation(info.TargetPath, info.TargetPath, info.ProjectDirectory, info.RootNamespace), ToolDirectory, images) is { } context)
             {
-                context.PrepareCodeGeneration();
+                context.PrepareCodeGeneration(assemblyStays ? info.TargetPath : null, options.Context ?? ToolSettings.Load(info.ProjectDirectory).Context);
                 prepared = new PreparedAgent(context, images);
             }
         }
@@ -55,7 +68,7 @@ internal sealed class AgentLauncher
             }
         }
 
-        return new AgentLauncher(startup, new AppLocation(project.TargetPath, startup.TargetPath, project.ProjectDirectory, project.RootNamespace, model), prepared);
+        return new AgentLauncher(startup, new AppLocation(project.TargetPath, startup.TargetPath, project.ProjectDirectory, project.RootNamespace, model), prepared, separate);
     }
 
     private static string ToolDirectory => Path.GetDirectoryName(NativeImages.ToolAssembly)!;
@@ -72,6 +85,7 @@ internal sealed class AgentLauncher
         var toolAssembly = NativeImages.ToolAssembly;
         // A second runtime costs a start-up and compiling our code again: when the app needs
         // only the runtime we already run on, its graph is loaded into a context of this process.
+        inProcess &= !_separate;
         var images = inProcess && _prepared is not null ? _prepared.Images : NativeImages.ForThisProcess();
         var prepared = inProcess ? _prepared?.Context : null;
         if (inProcess && Environment.GetEnvironmentVariable(SeparateProcessVariable) != "1"

@@ -67,9 +67,13 @@ internal sealed class AppLoadContext : AssemblyLoadContext
     public int RunAgent(string[] arguments)
         => (int)Entry.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, [arguments])!;
 
-    /// <summary>Starts, inside this context and on another thread, what writing C# through EF Core sets up on first use.</summary>
-    public void PrepareCodeGeneration()
-        => Entry.GetMethod("PrepareCodeGeneration", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null);
+    /// <summary>
+    /// Starts, inside this context and on another thread, what autogenerate sets up on first use;
+    /// with the app's assembly (one that will not change before the agent runs), through the
+    /// provider and options its context configures.
+    /// </summary>
+    public void PrepareCodeGeneration(string? appAssembly, string? contextName)
+        => Entry.GetMethod("PrepareCodeGeneration", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, [appAssembly, contextName]);
 
     private Type Entry => LoadFromAssemblyName(typeof(AppLoadContext).Assembly.GetName()).GetType("Entry", throwOnError: true)!;
 

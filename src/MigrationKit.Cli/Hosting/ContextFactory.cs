@@ -110,18 +110,44 @@ internal static class ContextFactory
     /// <summary>The relational provider the context's OnConfiguring chooses; null when it chooses none or fails.</summary>
     private static RelationalOptionsExtension? ConfiguredProvider(Type contextType)
     {
+        var builder = new DbContextOptionsBuilder();
+        return Configure(contextType, builder) ? builder.Options.Extensions.OfType<RelationalOptionsExtension>().FirstOrDefault() : null;
+    }
+
+    /// <summary>Runs the context's OnConfiguring on <paramref name="builder"/>, on an instance of its own; false when that fails.</summary>
+    private static bool Configure(Type contextType, DbContextOptionsBuilder builder)
+    {
         try
         {
             using var context = (DbContext)Activator.CreateInstance(contextType)!;
-            var builder = new DbContextOptionsBuilder();
             typeof(DbContext).GetMethod("OnConfiguring", BindingFlags.Instance | BindingFlags.NonPublic)!.Invoke(context, [builder]);
-            return builder.Options.Extensions.OfType<RelationalOptionsExtension>().FirstOrDefault();
+            return true;
         }
         catch (TargetInvocationException)
         {
             // The usual way will run the same code and report its failure.
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// How the app's context configures itself (its OnConfiguring, applied to a builder given),
+    /// for a context the tool creates with its parameterless constructor; null for one that comes
+    /// from a factory or a host, or when there is not exactly one.
+    /// </summary>
+    public static Action<DbContextOptionsBuilder>? ConfigurationOf(Assembly assembly, string? contextName)
+    {
+        Type type;
+        try
+        {
+            type = FindContextType([assembly], contextName);
+        }
+        catch (MigrationKitException)
+        {
             return null;
         }
+
+        return DesignTimeFactory(type, assembly) is null && ConstructedDirectly(type, assembly) ? builder => Configure(type, builder) : null;
     }
 
     // The message may quote the connection string; ours never does.

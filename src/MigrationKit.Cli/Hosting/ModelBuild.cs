@@ -22,7 +22,8 @@ internal static class ModelBuild
     /// be compiled: the build's symbols do not say where every revision class is, a revision's
     /// file changed, a new file may hold a revision, or the rest does not compile without them.
     /// </summary>
-    public static async Task<string?> TryCompileAsync(ProjectInfo info, CompilerCall call, ProjectChanges changes, CancellationToken cancellationToken)
+    /// <param name="starting">Called as the compiler starts.</param>
+    public static async Task<string?> TryCompileAsync(ProjectInfo info, CompilerCall call, ProjectChanges changes, Action starting, CancellationToken cancellationToken)
     {
         var sources = call.Sources(info.ProjectDirectory).ToHashSet(StringComparer.Ordinal);
         var revisionFiles = RevisionFiles(info.TargetPath);
@@ -45,7 +46,9 @@ internal static class ModelBuild
         var assembly = Path.Combine(Path.GetDirectoryName(call.Output(info.ProjectDirectory))!, "migratekit-model", Path.GetFileName(info.TargetPath));
         Directory.CreateDirectory(Path.GetDirectoryName(assembly)!);
         Log.Debug("Compiling the model of {Project} without its {Count} revision files; the revisions load from the last build", info.ProjectFile, revisionFiles!.Count);
-        var (exitCode, output) = await call.ForModel(assembly, revisionFiles, info.ProjectDirectory).RunAsync(info, cancellationToken);
+        var compiling = call.ForModel(assembly, revisionFiles, info.ProjectDirectory).RunAsync(info, cancellationToken);
+        starting();
+        var (exitCode, output) = await compiling;
         if (exitCode != 0)
         {
             Log.Debug("The model does not compile without the revisions ({Error}); compiling all of it", ProjectInfo.FirstError(output));

@@ -52,11 +52,12 @@ internal sealed record ProjectInfo(
     /// With <paramref name="modelOnly"/>, a build that only C# sources need may compile the model
     /// alone (<see cref="ModelBuild"/>), whose assembly is then returned beside the project's.
     /// <paramref name="whileCompiling"/> is called as the compiler starts, when it is called alone
-    /// (the project's outputs other than the assembly stay as they are).
+    /// (the project's outputs other than the assembly stay as they are), with whether the
+    /// project's assembly stays as it is too (the model is compiled alone).
     /// </summary>
     public static async Task<(ProjectInfo Info, string? ModelAssembly)> ReadAsync(
         string projectFile, string? configuration, string? framework, bool build, bool modelOnly, CancellationToken cancellationToken,
-        Action<ProjectInfo>? whileCompiling = null)
+        Action<ProjectInfo, bool>? whileCompiling = null)
     {
         var cache = CacheFile(projectFile, configuration, framework);
         var stamp = InputsStamp(projectFile);
@@ -76,13 +77,13 @@ internal sealed record ProjectInfo(
 
             if (cached.Compiler?.After(changes, cached.Info.ProjectDirectory) is { } compiler)
             {
-                whileCompiling?.Invoke(cached.Info);
                 // Not a build: the next one starts from the same changes.
-                if (modelOnly && await ModelBuild.TryCompileAsync(cached.Info, compiler, changes, cancellationToken) is { } model)
+                if (modelOnly && await ModelBuild.TryCompileAsync(cached.Info, compiler, changes, () => whileCompiling?.Invoke(cached.Info, true), cancellationToken) is { } model)
                 {
                     return (cached.Info, model);
                 }
 
+                whileCompiling?.Invoke(cached.Info, false);
                 var compileStarted = DateTime.UtcNow;
                 await compiler.CompileAsync(cached.Info, cancellationToken);
                 WriteCache(cache, cached with { Build = BuildInputs.Read(cached.Info, compileStarted), Compiler = compiler });
