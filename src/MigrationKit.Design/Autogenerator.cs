@@ -69,22 +69,30 @@ public sealed class Autogenerator
 
         _prepared = Task.Run(() =>
         {
-            using (var workspace = new Microsoft.CodeAnalysis.AdhocWorkspace())
+            try
             {
-                workspace.AddProject("migratekit", Microsoft.CodeAnalysis.LanguageNames.CSharp);
-            }
-
-            if (appConfiguration?.Invoke() is { } configure)
-            {
-                var builder = new DbContextOptionsBuilder<PreparationContext>();
-                configure(builder);
-                using var context = new PreparationContext(builder.Options);
-                if (context.Database.IsRelational())
+                using (var workspace = new Microsoft.CodeAnalysis.AdhocWorkspace())
                 {
-                    // Quiet: its messages are about a model that is not the app's.
-                    new Autogenerator(context, typeof(PreparationContext).Assembly, typeof(PreparationContext).Assembly, Serilog.Core.Logger.None)
-                        .Generate(RevisionCatalog.Uncompiled([]), parent: null);
+                    workspace.AddProject("migratekit", Microsoft.CodeAnalysis.LanguageNames.CSharp);
                 }
+
+                if (appConfiguration?.Invoke() is { } configure)
+                {
+                    var builder = new DbContextOptionsBuilder<PreparationContext>();
+                    configure(builder);
+                    using var context = new PreparationContext(builder.Options);
+                    if (context.Database.IsRelational())
+                    {
+                        // Quiet: its messages are about a model that is not the app's.
+                        new Autogenerator(context, typeof(PreparationContext).Assembly, typeof(PreparationContext).Assembly, Serilog.Core.Logger.None)
+                            .Generate(RevisionCatalog.Uncompiled([]), parent: null);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                // Only time is lost: the command sets up the same when it gets there, and reports what fails.
+                Log.Debug("Preparing autogenerate failed: {Error}", e.Message);
             }
         });
     }

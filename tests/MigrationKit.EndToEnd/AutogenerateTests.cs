@@ -256,7 +256,22 @@ public sealed class AutogenerateTests(PackedTool tool)
         File.SetLastWriteTimeUtc(Path.Combine(app.Directory, "App.csproj"), DateTime.UtcNow);
         var reference = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "title", "--rev-id", "title1", "--verbose"));
         Assert.DoesNotContain(ModelOnly, reference.StandardError);
-        Assert.Equal(WithoutCreated(File.ReadAllText(ThrowawayApp.GeneratedFile(reference))), WithoutCreated(fallback));
+        var referenceFile = ThrowawayApp.GeneratedFile(reference);
+        Assert.Equal(WithoutCreated(File.ReadAllText(referenceFile)), WithoutCreated(fallback));
+
+        // A model that does not compile without a revision (here the context's file names one):
+        // all of the app is compiled, and the agent, whose context was loaded meanwhile, runs in a
+        // process of its own.
+        Succeeded(await app.RunAsync(env, "heads"));
+        var revisionClass = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(referenceFile), @"namespace (\S+);[\s\S]*class (\w+) : Revision");
+        app.WriteFile("AppDbContext.cs", WithColumns("Nickname", "Title", "Age")
+            + $"\n\npublic static class Uses\n{{\n    public static readonly Type Title = typeof({revisionClass.Groups[1].Value}.{revisionClass.Groups[2].Value});\n}}\n");
+        var age = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "age", "--verbose"));
+        Assert.Contains("The model does not compile without the revisions", age.StandardError);
+        Assert.Contains("Running the agent as a process of its own", age.StandardError);
+        var ageSource = File.ReadAllText(ThrowawayApp.GeneratedFile(age));
+        Assert.Contains("name: \"Age\"", ageSource);
+        Assert.DoesNotContain("name: \"Title\"", ageSource);
     }
 
     /// <summary>A revision's source without the time it was written.</summary>
