@@ -132,7 +132,8 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
     /// The call that compiles the sources without those left out into <paramref name="assembly"/>,
     /// an assembly only loaded to build the app's model, writing none of the build's own outputs.
     /// </summary>
-    public CompilerCall ForModel(string assembly, IReadOnlySet<string> leftOut, string projectDirectory)
+    /// <param name="leftOutAnalyzers">Analyzer assemblies (file names) not to pass.</param>
+    public CompilerCall ForModel(string assembly, IReadOnlySet<string> leftOut, IReadOnlySet<string> leftOutAnalyzers, string projectDirectory)
     {
         // Not written: the reference assembly, documentation, error log, generated sources, and
         // symbols (with what only symbols carry: embedded sources, source link).
@@ -140,6 +141,7 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
         var arguments = Arguments
             .Where(a => !dropped.Any(o => a.StartsWith(o, StringComparison.OrdinalIgnoreCase)))
             .Where(a => IsOption(a) || !leftOut.Contains(Path.GetFullPath(Unquote(a), projectDirectory)))
+            .Where(a => !a.StartsWith("/analyzer:", StringComparison.OrdinalIgnoreCase) || !leftOutAnalyzers.Contains(Path.GetFileName(Unquote(a["/analyzer:".Length..]))))
             // The nullable annotations without the nullable analysis: that analysis only warns, and
             // the assembly is the same byte for byte (EF Core reads the annotations), a sixth faster.
             .Select(a => a.ToLowerInvariant() switch

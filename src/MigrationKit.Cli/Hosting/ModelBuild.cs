@@ -17,6 +17,19 @@ namespace MigrationKit.Cli.Hosting;
 /// </summary>
 internal static class ModelBuild
 {
+    // The SDK's interop source generators (P/Invoke and COM marshalling stubs, JavaScript interop)
+    // write code only for declarations with their attributes, and that code is no part of an EF
+    // model. They are a third of a small project's compile (Roslyn compiles their pipelines just
+    // in time on every run), so the model's compile leaves them out while no source names one of
+    // those attributes; a source that needed them would fail to compile and send us to the whole build.
+    private static readonly string[] InteropGenerators =
+    [
+        "Microsoft.Interop.LibraryImportGenerator.dll", "Microsoft.Interop.ComInterfaceGenerator.dll",
+        "Microsoft.Interop.JavaScript.JSImportGenerator.dll", "Microsoft.Interop.SourceGeneration.dll",
+    ];
+
+    private static readonly string[] InteropAttributes = ["LibraryImport", "GeneratedComInterface", "GeneratedComClass", "JSImport", "JSExport"];
+
     /// <summary>
     /// Compiles the model alone and returns its assembly, or null when the whole project has to
     /// be compiled: the build's symbols do not say where every revision class is, a revision's
@@ -46,7 +59,7 @@ internal static class ModelBuild
         var assembly = Path.Combine(Path.GetDirectoryName(call.Output(info.ProjectDirectory))!, "migratekit-model", Path.GetFileName(info.TargetPath));
         Directory.CreateDirectory(Path.GetDirectoryName(assembly)!);
         Log.Debug("Compiling the model of {Project} without its {Count} revision files; the revisions load from the last build", info.ProjectFile, revisionFiles!.Count);
-        var compiling = call.ForModel(assembly, revisionFiles, info.ProjectDirectory).RunAsync(info, cancellationToken);
+        var compiling = call.ForModel(assembly, revisionFiles, UnneededGenerators(sources.Except(revisionFiles)), info.ProjectDirectory).RunAsync(info, cancellationToken);
         starting();
         var (exitCode, output) = await compiling;
         if (exitCode != 0)
@@ -70,6 +83,13 @@ internal static class ModelBuild
         Log.Debug("A file besides the revisions' declares a revision; compiling all of {Project}", info.ProjectFile);
         return null;
     }
+
+    /// <summary>The interop generators, when no source names one of their attributes.</summary>
+    private static IReadOnlySet<string> UnneededGenerators(IEnumerable<string> sources)
+        => sources.Any(source => File.Exists(source) && File.ReadAllText(source) is var text
+                && InteropAttributes.Any(attribute => text.Contains(attribute, StringComparison.Ordinal)))
+            ? new HashSet<string>()
+            : InteropGenerators.ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// The files (full paths) holding the revision classes of an assembly, from its portable
