@@ -23,7 +23,7 @@ namespace MigrationKit.Design;
 /// returns the C# of the new revision: operations both ways and the new snapshot.
 /// </summary>
 /// <remarks>All of EF Core's pubternal design-time API that MigrationKit uses is in this folder.</remarks>
-public sealed class Autogenerator
+public sealed partial class Autogenerator
 {
     private readonly IServiceProvider _services;
     private readonly IDesignTimeModel _designTimeModel;
@@ -36,6 +36,7 @@ public sealed class Autogenerator
     {
     }
 
+    /// <param name="log">Where its progress goes (<see cref="PrepareCodeGeneration"/> keeps its own quiet).</param>
     private Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly, ILogger log)
     {
         _log = log;
@@ -46,77 +47,6 @@ public sealed class Autogenerator
         _designTimeModel = context.GetService<IDesignTimeModel>();
         _provider = context.Database.ProviderName;
         _log.Debug("Built EF Core's design-time services");
-    }
-
-    /// <summary>
-    /// Prepares, on another thread, what EF Core sets up on first use and autogenerate needs:
-    /// Roslyn's workspace services, which EF's C# generator composes once per process (a third
-    /// of a second); with the app context's OnConfiguring (<paramref name="appConfiguration"/>), also a
-    /// revision of a one-table model through the app's provider, so that EF's conventions, the
-    /// provider's type mappings, the differ and the code generators are compiled and the internal
-    /// service provider for the app's options is cached. Started while the app compiles (or its
-    /// model is built), the command then finds them ready; a later call waits for an earlier one.
-    /// </summary>
-    /// <param name="appConfiguration">Finds, on the preparing thread, how the app's context configures itself; null for none.</param>
-    public static void PrepareCodeGeneration(Func<Action<DbContextOptionsBuilder>?>? appConfiguration = null)
-    {
-        if (_prepared is { } started)
-        {
-            // The one started while the app compiled: it does what would otherwise slow the command.
-            started.Wait();
-            return;
-        }
-
-        _prepared = Task.Run(() =>
-        {
-            try
-            {
-                using (var workspace = new Microsoft.CodeAnalysis.AdhocWorkspace())
-                {
-                    workspace.AddProject("migratekit", Microsoft.CodeAnalysis.LanguageNames.CSharp);
-                }
-
-                if (appConfiguration?.Invoke() is { } configure)
-                {
-                    var builder = new DbContextOptionsBuilder<PreparationContext>();
-                    configure(builder);
-                    using var context = new PreparationContext(builder.Options);
-                    if (context.Database.IsRelational())
-                    {
-                        // Quiet: its messages are about a model that is not the app's.
-                        new Autogenerator(context, typeof(PreparationContext).Assembly, typeof(PreparationContext).Assembly, Serilog.Core.Logger.None)
-                            .Generate(RevisionCatalog.Uncompiled([]), parent: null);
-                    }
-                }
-            }
-            catch (Exception e)
-            {
-                // Only time is lost: the command sets up the same when it gets there, and reports what fails.
-                Log.Debug("Preparing autogenerate failed: {Error}", e.Message);
-            }
-        });
-    }
-
-    private static Task? _prepared;
-
-    /// <summary>A one-table model on the app's provider and options (<see cref="PrepareCodeGeneration"/>).</summary>
-    internal sealed class PreparationContext(DbContextOptions<PreparationContext> options) : DbContext(options)
-    {
-        public DbSet<PreparationRow> Rows => Set<PreparationRow>();
-
-        protected override void OnModelCreating(ModelBuilder modelBuilder)
-            => modelBuilder.Entity<PreparationRow>().Property(r => r.Amount).HasPrecision(12, 2);
-    }
-
-    internal sealed class PreparationRow
-    {
-        public int Id { get; set; }
-
-        public required string Name { get; set; }
-
-        public decimal Amount { get; set; }
-
-        public DateTimeOffset At { get; set; }
     }
 
     /// <summary>

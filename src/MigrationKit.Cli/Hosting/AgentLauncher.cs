@@ -45,9 +45,13 @@ internal sealed class AgentLauncher
 
             // The compiler alone leaves the dependency manifest as it is: the app's graph can be
             // loaded now, and what the command will need prepared on another core meanwhile.
+            if (!writesCode || startupFile != projectFile || Environment.GetEnvironmentVariable(SeparateProcessVariable) == "1")
+            {
+                return;
+            }
+
             var images = NativeImages.ForThisProcess();
-            if (writesCode && startupFile == projectFile && Environment.GetEnvironmentVariable(SeparateProcessVariable) != "1"
-                && AppLoadContext.TryCreate(info, new AppLocation(info.TargetPath, info.TargetPath, info.ProjectDirectory, info.RootNamespace), ToolDirectory, images) is { } context)
+            if (AppLoadContext.TryCreate(info, new AppLocation(info.TargetPath, info.TargetPath, info.ProjectDirectory, info.RootNamespace), ToolDirectory, images) is { } context)
             {
                 context.PrepareCodeGeneration(assemblyStays ? info.TargetPath : null, options.Context ?? ToolSettings.Load(info.ProjectDirectory).Context);
                 prepared = new PreparedAgent(context, images);

@@ -82,7 +82,7 @@ internal static class ContextFactory
         Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string connectionString)
     {
         var type = FindContextType([startupAssembly, revisionsAssembly], contextName);
-        if (DesignTimeFactory(type, startupAssembly) is not null || !ConstructedDirectly(type, startupAssembly))
+        if (!ConfiguresItself(type, startupAssembly))
         {
             return null;
         }
@@ -147,8 +147,12 @@ internal static class ContextFactory
             return null;
         }
 
-        return DesignTimeFactory(type, assembly) is null && ConstructedDirectly(type, assembly) ? builder => Configure(type, builder) : null;
+        return ConfiguresItself(type, assembly) ? builder => Configure(type, builder) : null;
     }
+
+    /// <summary>The tool creates the context with its parameterless constructor (no factory, no host), so its OnConfiguring is all its configuration.</summary>
+    private static bool ConfiguresItself(Type contextType, Assembly startupAssembly)
+        => DesignTimeFactory(contextType, startupAssembly) is null && ConstructedDirectly(contextType, startupAssembly);
 
     // The message may quote the connection string; ours never does.
     private static MigrationKitException InvalidConnectionString(string? provider, Exception e)
