@@ -68,6 +68,7 @@ public sealed partial class RevisionGraph
         _prefixes = PrefixEntry.Index(revisions);
 
         var heads = new List<int>();
+        var effectiveHeads = new List<int>();
         var realHeads = new List<int>();
         var bases = new List<int>();
         var branchPoints = new List<BranchPoint>();
@@ -76,6 +77,10 @@ public sealed partial class RevisionGraph
             if (_children[i].Length == 0)
             {
                 heads.Add(i);
+                if (_up[i].Length > 0)
+                {
+                    effectiveHeads.Add(i);
+                }
             }
 
             if (_up[i].Length == 0)
@@ -99,6 +104,7 @@ public sealed partial class RevisionGraph
         _bases = [.. bases];
         Revisions = Array.AsReadOnly(revisions);
         Heads = Array.AsReadOnly(RevisionsAt(_heads));
+        EffectiveHeads = Array.AsReadOnly(RevisionsAt(effectiveHeads));
         Bases = Array.AsReadOnly(RevisionsAt(_bases));
         BranchPoints = branchPoints.AsReadOnly();
     }
@@ -111,6 +117,12 @@ public sealed partial class RevisionGraph
 
     /// <summary>Revisions that no revision names as a parent (depends-on edges do not count), in graph order.</summary>
     public IReadOnlyList<RevisionInfo> Heads { get; }
+
+    /// <summary>
+    /// Heads that a revision depends on, in graph order: Alembic's "effective heads". No revision follows them,
+    /// so they head their branch, but their dependent takes over their row in the version table.
+    /// </summary>
+    public IReadOnlyList<RevisionInfo> EffectiveHeads { get; }
 
     /// <summary>Revisions without parents, in graph order.</summary>
     public IReadOnlyList<RevisionInfo> Bases { get; }
@@ -159,6 +171,17 @@ public sealed partial class RevisionGraph
         }
 
         return ids;
+    }
+
+    /// <summary>
+    /// What <c>current</c> lists, as Alembic's does: every applied revision that no applied revision follows as a
+    /// child, in graph order. These are the rows, and each dependency whose branch goes no further in the
+    /// database: its dependent took over its row, yet it is still where that branch stands.
+    /// </summary>
+    public IReadOnlyList<RevisionInfo> Current(IReadOnlyCollection<string> currentHeads)
+    {
+        var applied = Closure(Rows(currentHeads), Direction.Down, withDependencies: true);
+        return Array.AsReadOnly(RevisionsAt(Tips(applied, applied, _parents)));
     }
 
     /// <summary>The rows as distinct positions in graph order; an id the graph does not know is an error.</summary>

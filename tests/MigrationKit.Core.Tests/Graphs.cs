@@ -52,6 +52,20 @@ internal static class Graphs
     public static RevisionGraph DependsAcross() =>
         Graph(Rev("a"), Rev("b", "a"), Rev("c", ["b"], dependsOn: ["y"]), Rev("x"), Rev("y", "x"));
 
+    /// <summary>
+    /// a1 - a2      (a1 labelled "a"; a2 depends on b1)
+    /// b1 - b2      (b1 labelled "b", a second root)
+    /// </summary>
+    public static RevisionGraph DependsOnOtherRoot() =>
+        Graph(Rev("a1", [], labels: ["a"]), Rev("a2", ["a1"], dependsOn: ["b1"]), Rev("b1", [], labels: ["b"]), Rev("b2", "b1"));
+
+    /// <summary>
+    /// a1 - a2      (a2 depends on b1)
+    /// b1           (nothing follows b1 as a child: a head that a2 depends on)
+    /// </summary>
+    public static RevisionGraph DependsOnLoneRoot() =>
+        Graph(Rev("a1", [], labels: ["a"]), Rev("a2", ["a1"], dependsOn: ["b1"]), Rev("b1", [], labels: ["b"]));
+
     public static string[] None => [];
 
     public static string[] Rows(params string[] ids) => ids;

@@ -117,6 +117,39 @@ public sealed class RevisionRunnerTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task The_version_table_follows_a_dependency_across_roots_as_the_plans_say(string provider)
+    {
+        // The rows Alembic 1.8.1 leaves for the same graph (DependencyTests): the dependent takes over its
+        // dependency's row, the dependency's branch gets a row of its own when it moves on, and undoing the
+        // dependent gives the dependency its row back only when nothing else implies it.
+        using var db = await TestDatabase.CreateAsync(provider);
+        var all = DependsAcrossRoots.All;
+
+        await db.Runner(all).UpgradeAsync("ee0000000002");
+        Assert.Equal(["ee0000000002"], await db.VersionRowsAsync());
+        Assert.Equal(["customers", "order_customers", "orders"], await db.TablesAsync());
+        var runner = db.Runner(all);
+        Assert.Equal(["ee0000000003", "ee0000000002"], runner.Graph.Current(await runner.GetCurrentHeadsAsync()).Select(r => r.Id));
+
+        await db.Runner(all).UpgradeAsync("customers@head");
+        Assert.Equal(["ee0000000002", "ee0000000004"], await db.VersionRowsAsync());
+
+        await db.Runner(all).DowngradeAsync("ee0000000001");
+        Assert.Equal(["ee0000000001", "ee0000000004"], await db.VersionRowsAsync());
+
+        await db.Runner(all).DowngradeAsync("customers@-1");
+        await db.Runner(all).UpgradeAsync("ee0000000002");
+        await db.Runner(all).DowngradeAsync("ee0000000001");
+        Assert.Equal(["ee0000000001", "ee0000000003"], await db.VersionRowsAsync());
+        Assert.Equal(["customers", "orders"], await db.TablesAsync());
+
+        await db.Runner(all).StampAsync(["base"], purge: false);
+        await db.Runner(all).StampAsync(["ee0000000002"], purge: false);
+        Assert.Equal(["ee0000000002"], await db.VersionRowsAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task Two_concurrent_upgrades_apply_each_revision_once(string provider)
     {
         using var db = await TestDatabase.CreateAsync(provider);

@@ -138,6 +138,56 @@ public static class Merged
     }
 }
 
+/// <summary>
+/// Two roots: orders (ee...01 - ee...02) and customers (ee...03 - ee...04), labelled "orders" and "customers";
+/// ee...02 depends on ee...03, whose table its foreign key references.
+/// </summary>
+public static class DependsAcrossRoots
+{
+    public static readonly Type[] All = [typeof(Orders), typeof(OrderCustomer), typeof(Customers), typeof(CustomerName)];
+
+    [Revision("ee0000000001", Message = "orders", BranchLabels = ["orders"])]
+    public sealed class Orders : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable(
+            "orders", t => new { Id = t.Column<int>(nullable: false) }, constraints: t => t.PrimaryKey("PK_orders", x => x.Id));
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("orders");
+    }
+
+    [Revision("ee0000000002", Parents = ["ee0000000001"], DependsOn = ["ee0000000003"], Message = "order customer")]
+    public sealed class OrderCustomer : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable(
+            "order_customers",
+            t => new { OrderId = t.Column<int>(nullable: false), CustomerId = t.Column<int>(nullable: false) },
+            constraints: t =>
+            {
+                t.PrimaryKey("PK_order_customers", x => x.OrderId);
+                t.ForeignKey("FK_order_customers_customers", x => x.CustomerId, "customers", "Id");
+            });
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("order_customers");
+    }
+
+    [Revision("ee0000000003", Message = "customers", BranchLabels = ["customers"])]
+    public sealed class Customers : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable(
+            "customers", t => new { Id = t.Column<int>(nullable: false) }, constraints: t => t.PrimaryKey("PK_customers", x => x.Id));
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("customers");
+    }
+
+    [Revision("ee0000000004", Parents = ["ee0000000003"], Message = "customer name")]
+    public sealed class CustomerName : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable("customer_names", t => new { Id = t.Column<int>(nullable: false) });
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("customer_names");
+    }
+}
+
 /// <summary>One slow revision that records each time it runs, for the concurrency test.</summary>
 public static class Counted
 {

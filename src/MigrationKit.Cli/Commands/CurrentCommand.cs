@@ -3,7 +3,10 @@ using MigrationKit.Cli.Output;
 
 namespace MigrationKit.Cli.Commands;
 
-/// <summary><c>current</c>: the revisions the database is at, one a line, full id first.</summary>
+/// <summary>
+/// <c>current</c>: the revisions the database is at, one a line, full id first: the version table's rows and,
+/// as Alembic lists them, the applied dependencies that head their branch in the database.
+/// </summary>
 internal sealed class CurrentCommand : CliCommand
 {
     private CommandOption _verbose = null!;
@@ -24,8 +27,7 @@ internal sealed class CurrentCommand : CliCommand
         var app = Require(scope);
         var (heads, database) = await app.ReadCurrentHeadsAsync(cancellationToken);
         var graph = app.Graph;
-        graph.ValidateCurrentHeads(heads);
-        var revisions = heads.Select(graph.Get).ToList();
+        var revisions = graph.Current(heads);
         if (_json.HasValue())
         {
             await Out.WriteLineAsync(JsonOutput.Revisions(revisions, graph));

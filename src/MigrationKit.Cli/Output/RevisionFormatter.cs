@@ -6,13 +6,15 @@ namespace MigrationKit.Cli.Output;
 
 /// <summary>
 /// Prints revisions the way Alembic does, so a MigrationKit run reads side by side with an
-/// Alembic one: <c>id (label) (head) (branchpoint) (mergepoint)</c>, history lines
-/// <c>parents -&gt; id ..., message</c>, and the verbose block of <c>show</c>.
+/// Alembic one: <c>id (label) (head) (branchpoint) (mergepoint)</c> (<c>(effective head)</c> for a head
+/// that a revision depends on), history lines <c>parents -&gt; id ..., message</c>, and the verbose block
+/// of <c>show</c>.
 /// </summary>
 internal sealed class RevisionFormatter(RevisionGraph graph)
 {
     private readonly Dictionary<string, List<string>> _children = ChildrenOf(graph);
     private readonly HashSet<string> _heads = graph.Heads.Select(h => h.Id).ToHashSet(StringComparer.Ordinal);
+    private readonly HashSet<string> _effectiveHeads = graph.EffectiveHeads.Select(h => h.Id).ToHashSet(StringComparer.Ordinal);
 
     public IReadOnlyList<string> Children(RevisionInfo revision)
         => _children.TryGetValue(revision.Id, out var children) ? children : [];
@@ -41,7 +43,7 @@ internal sealed class RevisionFormatter(RevisionGraph graph)
 
         if (_heads.Contains(revision.Id))
         {
-            text.Append(" (head)");
+            text.Append(_effectiveHeads.Contains(revision.Id) ? " (effective head)" : " (head)");
         }
 
         if (treeIndicators)
