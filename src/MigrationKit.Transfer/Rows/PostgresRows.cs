@@ -29,6 +29,8 @@ internal sealed class PostgresRows : RowDatabase
 
     public override DbConnection Connection => _connection;
 
+    public override DatabaseKind Kind => DatabaseKind.PostgreSql;
+
     public static async Task<PostgresRows> OpenAsync(string connectionString, string role, CancellationToken cancellationToken)
     {
         var endpoint = PostgresEndpoint.Create(role, connectionString);

@@ -32,6 +32,8 @@ internal sealed class SqliteRows : RowDatabase
 
     public override DbConnection Connection => _connection;
 
+    public override DatabaseKind Kind => DatabaseKind.Sqlite;
+
     /// <summary>
     /// A source opens read-only and a target read-write, neither creating the file: a mistyped
     /// path is an error, not a new empty database.
