@@ -116,7 +116,8 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
     public abstract Task<ITableLoad> BeginTableAsync(TablePlan plan, int index, ConflictMode mode, CancellationToken cancellationToken);
 
     /// <summary>A load's failure as one line; the unit's transaction is rolled back, so the target keeps the tables as they were.</summary>
-    public abstract MigrationKitException Failed(string tables, DbException e);
+    /// <param name="advice">What the hint may advise; <see cref="LoadAdvice.Copy"/> by default.</param>
+    public abstract MigrationKitException Failed(string tables, DbException e, LoadAdvice? advice = null);
 
     public abstract string Reason(DbException e);
 
