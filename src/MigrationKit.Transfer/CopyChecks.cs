@@ -7,18 +7,23 @@ namespace MigrationKit.Transfer;
 /// <summary>The steps every copy takes alike before and around its loads, whatever the providers.</summary>
 internal static class CopyChecks
 {
-    /// <summary>The model's tables a copy may move (never the version table or its own progress table), every --where checked.</summary>
-    public static List<TransferTable> Selectable(IReadOnlyList<TransferTable> model, CopyOptions options)
+    /// <summary>
+    /// The model's tables a copy may move (never the version table or its own progress table), and
+    /// every --where parsed over its table's columns for both ends' engines, before anything is opened.
+    /// </summary>
+    public static (List<TransferTable> Tables, Dictionary<string, RowFilter> Filters) Selectable(
+        IReadOnlyList<TransferTable> model, CopyOptions options, DatabaseKind source, DatabaseKind target)
     {
         var tables = model.Where(t => t.Name != options.VersionTable && t.Name != CopyProgressTable.Name).ToList();
-        var known = tables.Select(t => t.DisplayName).ToHashSet(StringComparer.Ordinal);
+        var byName = tables.ToDictionary(t => t.DisplayName, StringComparer.Ordinal);
+        var filters = new Dictionary<string, RowFilter>(StringComparer.Ordinal);
         foreach (var (table, predicate) in options.Where)
         {
-            TableSelection.Require(known, table, "--where");
-            RowFilter.Validate(table, predicate);
+            TableSelection.Require(byName.Keys.ToHashSet(StringComparer.Ordinal), table, "--where");
+            filters[table] = RowFilter.Parse(byName[table], predicate, source, target);
         }
 
-        return tables;
+        return (tables, filters);
     }
 
     /// <summary>Stops at the first difference unless --force, which logs each and goes on.</summary>

@@ -41,6 +41,17 @@ internal sealed record Manifest(IReadOnlyList<string> Revision, IReadOnlyList<Ma
         }
     }
 
+    /// <summary>Refuses to write over an export (its manifest) unless asked to: its files would be replaced one by one.</summary>
+    public static void RequireNoExport(string directory, bool overwrite)
+    {
+        if (!overwrite && File.Exists(Path.Combine(directory, FileName)))
+        {
+            throw new MigrationKitException(
+                $"{directory} already holds an export ({FileName}).",
+                "Pass --overwrite to replace it, or give another folder.");
+        }
+    }
+
     private static string Describe(IReadOnlyList<string> revision) => revision.Count == 0 ? "none" : string.Join(" + ", revision);
 
     public async Task WriteAsync(string directory, CancellationToken cancellationToken)

@@ -1,84 +1,78 @@
+using System.Data.Common;
 using MigrationKit.Core;
+using MigrationKit.Transfer.Tables;
 
 namespace MigrationKit.Transfer;
 
 /// <summary>
-/// A user's --where predicate, checked so that it can only ever be one boolean expression: COPY
-/// statements go through PostgreSQL's simple query protocol, and Microsoft.Data.Sqlite runs every
-/// statement of a command's text, so a `;` would start a second statement on either. It runs in a
-/// read-only transaction (on a read-only SQLite connection) besides.
+/// A user's --where predicate on one table, parsed by <see cref="RowFilterParser"/> and rendered by
+/// us: the table's own columns, literals, comparisons and the allow-listed casts and pure functions,
+/// nothing else. The user's text never reaches a server, so a predicate cannot read another table,
+/// call a function with side effects (pg_terminate_backend, lo_import) or start a second statement.
 /// </summary>
-internal static class RowFilter
+internal sealed class RowFilter
 {
-    /// <summary>The predicate unchanged, or a <see cref="MigrationKitException"/> naming what is refused.</summary>
-    public static string Validate(string table, string predicate)
+    private readonly string _postgres;
+    private readonly string _sqlite;
+    private readonly string? _notOnSqlite;
+
+    private RowFilter(TransferTable table, string postgres, string sqlite, string? notOnSqlite)
     {
-        if (string.IsNullOrWhiteSpace(predicate))
-        {
-            throw Refused(table, "it is empty");
-        }
-
-        // A backslash can escape a quote (E'\'', or any literal when standard_conforming_strings is
-        // off), which would make this scan and the server disagree on where a literal ends.
-        if (predicate.Contains('\\'))
-        {
-            throw Refused(table, "backslashes are not allowed");
-        }
-
-        var depth = 0;
-        for (var i = 0; i < predicate.Length; i++)
-        {
-            var c = predicate[i];
-            switch (c)
-            {
-                case '\'' or '"':
-                    // A literal or quoted identifier runs to its closing quote; a doubled quote stays inside.
-                    var close = i + 1;
-                    while (true)
-                    {
-                        close = predicate.IndexOf(c, close);
-                        if (close < 0)
-                        {
-                            throw Refused(table, $"a {(c == '\'' ? "string literal" : "quoted identifier")} is not closed");
-                        }
-
-                        if (close + 1 < predicate.Length && predicate[close + 1] == c)
-                        {
-                            close += 2;
-                            continue;
-                        }
-
-                        break;
-                    }
-
-                    i = close;
-                    break;
-                case ';':
-                    throw Refused(table, "`;` would end the statement");
-                case '-' when Next(predicate, i) == '-':
-                case '/' when Next(predicate, i) == '*':
-                    throw Refused(table, "comments are not allowed");
-                case '$':
-                    throw Refused(table, "dollar quoting and parameters are not allowed");
-                case '(':
-                    depth++;
-                    break;
-                case ')':
-                    if (--depth < 0)
-                    {
-                        throw Refused(table, "a `)` closes a parenthesis it did not open");
-                    }
-
-                    break;
-            }
-        }
-
-        return depth == 0 ? predicate : throw Refused(table, "a `(` is not closed");
+        Table = table;
+        _postgres = postgres;
+        _sqlite = sqlite;
+        _notOnSqlite = notOnSqlite;
     }
 
-    private static char Next(string text, int i) => i + 1 < text.Length ? text[i + 1] : '\0';
+    public TransferTable Table { get; }
 
-    private static MigrationKitException Refused(string table, string reason)
-        => new($"The --where predicate for table {table} is refused: {reason}.",
-            "Give one boolean expression over the table's columns, e.g. --where \"orders:created_at >= '2024-01-01'\".");
+    /// <summary>Parses <paramref name="predicate"/> over <paramref name="table"/>'s columns, for databases of the kinds given.</summary>
+    public static RowFilter Parse(TransferTable table, string predicate, params ReadOnlySpan<DatabaseKind> engines)
+    {
+        var (postgres, sqlite, notOnSqlite) = RowFilterParser.Parse(table, predicate);
+        var filter = new RowFilter(table, postgres, sqlite, notOnSqlite);
+        foreach (var engine in engines)
+        {
+            filter.Sql(engine);
+        }
+
+        return filter;
+    }
+
+    /// <summary>The predicate as <paramref name="engine"/> reads it, every operation in parentheses.</summary>
+    public string Sql(DatabaseKind engine) => engine switch
+    {
+        DatabaseKind.PostgreSql => _postgres,
+        _ when _notOnSqlite is not null => throw new MigrationKitException($"--where: {_notOnSqlite} (in the predicate for table {Table}).",
+            "Write the predicate with what both ends of the transfer have."),
+        _ => _sqlite,
+    };
+
+    /// <summary>
+    /// Runs each filter once on the source without reading a row, so that what only the source can
+    /// tell (a column it lacks, a comparison of a text column with a number) fails before any table
+    /// of the target is touched. The message names the table and the server's reason, which speaks
+    /// of the table's own columns only.
+    /// </summary>
+    public static async Task CheckOnSourceAsync(
+        IEnumerable<TablePlan> plans, DatabaseKind engine, Func<TransferTable, string> tableSql,
+        Func<string, Task> execute, Func<DbException, string> reason)
+    {
+        foreach (var plan in plans)
+        {
+            if (plan.Where is not { } filter)
+            {
+                continue;
+            }
+
+            try
+            {
+                await execute($"SELECT 1 FROM {tableSql(plan.Table)} WHERE {filter.Sql(engine)} LIMIT 0");
+            }
+            catch (DbException e)
+            {
+                throw new MigrationKitException($"--where: the predicate for table {plan.Table} fails on the source: {reason(e)}", "Nothing was copied.", e);
+            }
+        }
+    }
 }

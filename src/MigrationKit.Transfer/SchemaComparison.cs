@@ -3,7 +3,7 @@ using MigrationKit.Transfer.Tables;
 namespace MigrationKit.Transfer;
 
 /// <summary>A table to load and the columns both ends hold alike (generated ones left out).</summary>
-internal sealed record TablePlan(TransferTable Table, IReadOnlyList<string> Columns, string? Where);
+internal sealed record TablePlan(TransferTable Table, IReadOnlyList<string> Columns, RowFilter? Where);
 
 /// <summary>
 /// Whether source and target can exchange rows: the same revision, and every table and column of
@@ -18,7 +18,7 @@ internal static class SchemaComparison
         IReadOnlyList<string> targetRevision,
         DatabaseCatalog source,
         DatabaseCatalog target,
-        IReadOnlyDictionary<string, string> where,
+        IReadOnlyDictionary<string, RowFilter> where,
         Func<TransferColumn, CatalogColumn, CatalogColumn, string?>? typeDifference = null)
     {
         // Alike by default: both ends are the same kind of database, so their types are spelled alike.

@@ -25,10 +25,12 @@ internal static class TransferOperations
     }
 
     /// <summary>The app's database (or <paramref name="from"/>) into <paramref name="directory"/>: one CSV per table and a manifest.</summary>
+    /// <param name="overwrite">Whether an export already in the folder may be replaced.</param>
     public static Task<Manifest> ExportAsync(
         DbContext app, string? from, string directory, IReadOnlyCollection<string> tables, IReadOnlyCollection<string> exclude,
-        string versionTable, ITransferProgress? progress, CancellationToken cancellationToken)
+        string versionTable, bool overwrite, ITransferProgress? progress, CancellationToken cancellationToken)
     {
+        Manifest.RequireNoExport(directory, overwrite);
         var source = from is null ? TransferEndpoint.OfApp(app, "export", "--from") : TransferEndpoint.Parse(from, "--from");
         var selected = TableSelection.Apply(ModelTables.Of(app, versionTable), tables, exclude);
         return source.Kind == DatabaseKind.PostgreSql

@@ -182,5 +182,9 @@ public sealed class CopyTests(PackedTool tool)
         Assert.True(File.Exists(folder.File("authors.csv")) && File.Exists(folder.File("books.csv")) && File.Exists(folder.File("manifest.json")));
         Assert.Equal(await source.QueryAsync("SELECT a::text FROM authors a ORDER BY id"), await target.QueryAsync("SELECT a::text FROM authors a ORDER BY id"));
         Assert.Equal(await source.QueryAsync("SELECT b::text FROM books b ORDER BY id"), await target.QueryAsync("SELECT b::text FROM books b ORDER BY id"));
+
+        var again = await app.RunAsync(source.Environment, "export", folder.Path, "--no-build");
+        Assert.Contains($"{folder.Path} already holds an export (manifest.json). Pass --overwrite", FailedInOneLine(again));
+        Succeeded(await app.RunAsync(source.Environment, "export", folder.Path, "--overwrite", "--no-build"));
     }
 }

@@ -145,7 +145,7 @@ public sealed class CrossProviderCopyTests
         {
             Where = new Dictionary<string, string> { ["accounts"] = "1 = 1; DROP TABLE accounts" },
         }));
-        Assert.Contains("refused", injection.Message);
+        Assert.StartsWith("--where: `;` is not allowed", injection.Message, StringComparison.Ordinal);
 
         var result = await source.CopyToAsync(target, new CopyOptions
         {
@@ -153,7 +153,7 @@ public sealed class CrossProviderCopyTests
             Where = new Dictionary<string, string>
             {
                 ["entries"] = EntriesKept,
-                ["attachments"] = $"\"EntryId\" IN (SELECT \"Id\" FROM entries WHERE {EntriesKept})",
+                ["attachments"] = "\"EntryId\" IN (1, 7, 10)",
             },
         });
 

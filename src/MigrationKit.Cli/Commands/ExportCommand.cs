@@ -11,6 +11,7 @@ internal sealed class ExportCommand : CliCommand
     private CommandOption _from = null!;
     private CommandOption _tables = null!;
     private CommandOption _exclude = null!;
+    private CommandOption _overwrite = null!;
 
     public override string Name => "export";
 
@@ -21,13 +22,14 @@ internal sealed class ExportCommand : CliCommand
         _directory = command.Argument("directory", "The folder to write (created if missing).").IsRequired();
         _from = command.Option("--from <CONNECTION>", "The database to export. Default: the app's own (--connection).", CommandOptionType.SingleValue);
         (_tables, _exclude) = TableOptions.Add(command);
+        _overwrite = command.Option("--overwrite", "Replace an export already in the folder.", CommandOptionType.NoValue);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
         var manifest = await TransferOperations.ExportAsync(app.Context, _from.Value(), _directory.Value!,
-            TableOptions.Names(_tables), TableOptions.Names(_exclude), app.Settings.VersionTable, TransferProgressPrinter.ForStandardError(), cancellationToken);
+            TableOptions.Names(_tables), TableOptions.Names(_exclude), app.Settings.VersionTable, _overwrite.HasValue(), TransferProgressPrinter.ForStandardError(), cancellationToken);
         await Out.WriteLineAsync($"Exported {manifest.Tables.Count} tables, {manifest.Tables.Sum(t => t.Rows)} rows, to {_directory.Value}.");
         return 0;
     }

@@ -17,7 +17,7 @@ internal static class Checksums
 
     public static async Task<TableChecksum> ReadAsync(NpgsqlConnection connection, TablePlan plan, CancellationToken cancellationToken)
     {
-        var where = plan.Where is null ? "" : $" WHERE ({plan.Where})";
+        var where = plan.Where is null ? "" : $" WHERE {plan.Where.Sql(DatabaseKind.PostgreSql)}";
         var sql = $"SELECT count(*), coalesce(sum(('x' || left(md5(ROW({PgSql.Columns(plan.Columns)})::text), 15))::bit(60)::bigint), 0)::text " +
                   $"FROM {PgSql.Table(plan.Table)}{where}";
         var rows = await PostgresEndpoint.ListAsync(connection, sql, r => new TableChecksum(r.GetInt64(0), r.GetString(1)), cancellationToken);

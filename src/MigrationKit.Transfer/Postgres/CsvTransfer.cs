@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using MigrationKit.Core;
 using MigrationKit.Transfer.Rows;
 using MigrationKit.Transfer.Tables;
@@ -11,7 +13,7 @@ namespace MigrationKit.Transfer.Postgres;
 /// `\copy ... csv header` reads and writes) and a manifest. Export reads one snapshot; import loads
 /// in foreign-key order, one transaction per table (or cycle), and checks every table against the manifest.
 /// </summary>
-internal sealed class CsvTransfer(string connectionString, string versionTable, ITransferProgress? progress = null)
+internal sealed partial class CsvTransfer(string connectionString, string versionTable, ITransferProgress? progress = null)
 {
     private const int BufferChars = 64 * 1024;
 
@@ -111,7 +113,7 @@ internal sealed class CsvTransfer(string connectionString, string versionTable, 
                 }
                 catch (PostgresException e)
                 {
-                    throw TargetTables.Failed(unit, e);
+                    throw TargetTables.Failed(unit, e, LoadAdvice.Import);
                 }
             }
         }
@@ -167,9 +169,25 @@ internal sealed class CsvTransfer(string connectionString, string versionTable, 
         }
         catch (PostgresException e)
         {
-            throw TargetTables.Failed(table.DisplayName, e);
+            var hint = TargetTables.Failed(table.DisplayName, e, LoadAdvice.Import).Hint;
+            var reason = e.Detail is { Length: > 0 } detail ? $"{e.MessageText} ({detail.TrimEnd('.')})" : e.MessageText;
+
+            // COPY names the row it was reading, the header being the first; a quoted field may span
+            // lines. Only a value's own fault (class 22) is that row's: COPY checks keys and
+            // constraints on rows it has buffered, so for those it names a later row.
+            if (e.SqlState.StartsWith("22", StringComparison.Ordinal) && CopyContext().Match(e.Where ?? "") is { Success: true } at)
+            {
+                var line = await RowCsv.LineOfRowAsync(path, long.Parse(at.Groups["row"].Value, CultureInfo.InvariantCulture), cancellationToken);
+                throw RowCsv.ImportFailed(path, line, at.Groups["column"].Success ? at.Groups["column"].Value : null, reason, table, hint, e);
+            }
+
+            throw RowCsv.ImportFailed(path, null, null, reason, table, hint, e);
         }
     }
+
+    /// <summary>Where PostgreSQL's COPY FROM was when it failed: "COPY users, line 3, column active: ..." (the column when one value is at fault).</summary>
+    [GeneratedRegex(@"^COPY .+?, line (?<row>\d+)(?:, column (?<column>.+?))?(?:: |$)", RegexOptions.Multiline)]
+    private static partial Regex CopyContext();
 
     /// <summary>The canonical checksum of the plan's rows (what an import into SQLite, or from it, compares).</summary>
     private static async Task<TableChecksum> ValueChecksumAsync(NpgsqlConnection connection, TablePlan plan, CancellationToken cancellationToken)

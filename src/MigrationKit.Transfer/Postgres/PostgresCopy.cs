@@ -23,7 +23,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
 
     public async Task<CopyResult> RunAsync(IReadOnlyList<TransferTable> model, CancellationToken cancellationToken)
     {
-        var tables = CopyChecks.Selectable(model, _options);
+        var (tables, filters) = CopyChecks.Selectable(model, _options, DatabaseKind.PostgreSql, DatabaseKind.PostgreSql);
 
         await using var source = PostgresEndpoint.Create("source", sourceConnection);
         await using var target = PostgresEndpoint.Create("target", targetConnection);
@@ -40,8 +40,9 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
         var targetRevision = await PostgresEndpoint.ReadRevisionAsync(control, _options.VersionTable, cancellationToken);
         var targetCatalog = await PostgresEndpoint.ReadCatalogAsync(control, cancellationToken);
 
-        var (differences, plans) = SchemaComparison.Compare(tables, sourceRevision, targetRevision, sourceCatalog, targetCatalog, _options.Where);
+        var (differences, plans) = SchemaComparison.Compare(tables, sourceRevision, targetRevision, sourceCatalog, targetCatalog, filters);
         CopyChecks.StopUnlessForced(differences, _options, _log);
+        await RowFilter.CheckOnSourceAsync(plans, DatabaseKind.PostgreSql, PgSql.Table, sql => PostgresEndpoint.ExecuteAsync(snapshotHolder, sql, cancellationToken), PostgresEndpoint.Reason);
 
         plans.RemoveAll(p => p.Columns.Count == 0);
         var finished = await CopyProgressTable.StartAsync(control, source.Display, _options.Resume, cancellationToken);
@@ -194,7 +195,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
             var staging = _options.OnConflict == ConflictMode.Error ? null : PgSql.Quote($"migratekit_load_{index}");
             var read = plan.Where is null
                 ? $"COPY {table} ({columns}) TO STDOUT (FORMAT binary)"
-                : $"COPY (SELECT {columns} FROM {table} WHERE ({plan.Where})) TO STDOUT (FORMAT binary)";
+                : $"COPY (SELECT {columns} FROM {table} WHERE {plan.Where.Sql(DatabaseKind.PostgreSql)}) TO STDOUT (FORMAT binary)";
             var write = $"COPY {staging ?? table} ({columns}) FROM STDIN (FORMAT binary)";
             try
             {
@@ -239,7 +240,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
                 }
 
                 var table = plan.Table.DisplayName;
-                var filter = plan.Where is null ? "" : $"({plan.Where}) AND ";
+                var filter = plan.Where is null ? "" : $"{plan.Where.Sql(DatabaseKind.PostgreSql)} AND ";
                 var reads = ranges.Select(r => $"COPY (SELECT {PgSql.Columns(plan.Columns)} FROM {PgSql.Table(plan.Table)} WHERE {filter}{r}) TO STDOUT (FORMAT binary)").ToList();
                 copy._log.Debug("Reading {Table} as {Count} key ranges at once", table, ranges.Count);
                 var reported = Stopwatch.GetTimestamp();

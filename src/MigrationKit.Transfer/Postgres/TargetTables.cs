@@ -102,19 +102,18 @@ internal static class TargetTables
         return $"INSERT INTO {PgSql.Table(plan.Table)} ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM {staging} {onConflict}";
     }
 
-    public const string ConflictHint =
-        "The target already holds some of these rows: pass --on-conflict skip or update, --truncate, or --resume after an interrupted copy.";
+    public static MigrationKitException Failed(LoadUnit unit, PostgresException e, LoadAdvice? advice = null)
+        => Failed(string.Join(", ", unit.Tables.Select(t => t.DisplayName)), e, advice);
 
-    public static MigrationKitException Failed(LoadUnit unit, PostgresException e)
-        => Failed(string.Join(", ", unit.Tables.Select(t => t.DisplayName)), e);
-
-    public static MigrationKitException Failed(string tables, PostgresException e)
+    /// <param name="advice">What the hint may advise; <see cref="LoadAdvice.Copy"/> by default.</param>
+    public static MigrationKitException Failed(string tables, PostgresException e, LoadAdvice? advice = null)
     {
+        advice ??= LoadAdvice.Copy;
         var detail = e.Detail is { Length: > 0 } d ? $" ({d})" : "";
         var hint = e.SqlState switch
         {
-            PostgresErrorCodes.UniqueViolation => ConflictHint,
-            PostgresErrorCodes.InsufficientPrivilege => "The target's user lacks a right the copy needs (--disable-triggers needs a superuser).",
+            PostgresErrorCodes.UniqueViolation => advice.Conflict,
+            PostgresErrorCodes.InsufficientPrivilege => advice.Privilege,
             _ => null,
         };
         return new MigrationKitException($"Loading {tables} failed, and the target keeps them as they were: {e.MessageText}{detail}", hint, e);

@@ -65,6 +65,10 @@ internal sealed class CsvRowReader(TextReader input)
     private readonly StringBuilder _field = new();
     private int _position;
     private int _length;
+    private long _lineBreaks;
+
+    /// <summary>The line of the file (1 for the header) where the row last read starts; a quoted field may hold line breaks.</summary>
+    public long Line { get; private set; }
 
     /// <summary>The next row's fields into <paramref name="fields"/>; false at the end of the file.</summary>
     public async ValueTask<bool> ReadRowAsync(List<string?> fields, CancellationToken cancellationToken)
@@ -74,6 +78,8 @@ internal sealed class CsvRowReader(TextReader input)
         {
             return false;
         }
+
+        Line = _lineBreaks + 1;
 
         while (true)
         {
@@ -89,6 +95,11 @@ internal sealed class CsvRowReader(TextReader input)
                 }
 
                 var c = _buffer[_position++];
+                if (c == '\n')
+                {
+                    _lineBreaks++;
+                }
+
                 if (inQuotes)
                 {
                     if (c != '"')

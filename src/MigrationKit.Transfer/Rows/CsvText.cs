@@ -95,7 +95,7 @@ internal static class CsvText
         {
             _ when typeof(T) == typeof(string) => text,
             _ when typeof(T) == typeof(byte[]) => text.StartsWith("\\x", StringComparison.Ordinal) ? Convert.FromHexString(text.AsSpan(2)) : Encoding.UTF8.GetBytes(text),
-            _ when typeof(T) == typeof(bool) => text is "t" or "true" or "1",
+            _ when typeof(T) == typeof(bool) => Boolean(text),
             _ when typeof(T) == typeof(byte) => byte.Parse(text, invariant),
             _ when typeof(T) == typeof(short) => short.Parse(text, invariant),
             _ when typeof(T) == typeof(int) => int.Parse(text, invariant),
@@ -115,6 +115,14 @@ internal static class CsvText
         };
         return (T)value;
     }
+
+    /// <summary>What PostgreSQL's boolean input takes (t, true, yes, on, 1 and their opposites, in any case): anything else is refused, not read as false.</summary>
+    private static bool Boolean(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "t" or "true" or "y" or "yes" or "on" or "1" => true,
+        "f" or "false" or "n" or "no" or "off" or "0" => false,
+        _ => throw new FormatException($"'{text}' is not a boolean (t or f)."),
+    };
 
     /// <summary>An ISO 8601 duration as PostgreSQL's iso_8601 style writes it (P1DT2H3M4.5S, P-3D, PT0S); years and months have no TimeSpan.</summary>
     private static TimeSpan Interval(string text)

@@ -29,6 +29,8 @@ internal sealed class PostgresRows : RowDatabase
 
     public override DbConnection Connection => _connection;
 
+    public override DatabaseKind Kind => DatabaseKind.PostgreSql;
+
     public static async Task<PostgresRows> OpenAsync(string connectionString, string role, CancellationToken cancellationToken)
     {
         var endpoint = PostgresEndpoint.Create(role, connectionString);
@@ -116,8 +118,8 @@ internal sealed class PostgresRows : RowDatabase
         return new Load(_connection, importer, types, plan, staging, mode);
     }
 
-    public override MigrationKitException Failed(string tables, DbException e)
-        => e is PostgresException pg ? TargetTables.Failed(tables, pg) : new MigrationKitException($"Loading {tables} failed: {Reason(e)}", null, e);
+    public override MigrationKitException Failed(string tables, DbException e, LoadAdvice? advice = null)
+        => e is PostgresException pg ? TargetTables.Failed(tables, pg, advice) : new MigrationKitException($"Loading {tables} failed: {Reason(e)}", null, e);
 
     public override string Reason(DbException e) => PostgresEndpoint.Reason(e);
 

@@ -21,7 +21,7 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
 
     public async Task<CopyResult> RunAsync(IReadOnlyList<TransferTable> model, CancellationToken cancellationToken)
     {
-        var tables = CopyChecks.Selectable(model, options);
+        var (tables, filters) = CopyChecks.Selectable(model, options, source.Kind, target.Kind);
         await using var from = await RowDatabase.OpenAsync(source, "source", cancellationToken);
         await using var to = await RowDatabase.OpenAsync(target, "target", cancellationToken);
         await using var migrationLock = await to.LockForMigrationAsync(options.VersionTable, _log, cancellationToken);
@@ -32,11 +32,12 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
         var targetCatalog = await to.ReadCatalogAsync(cancellationToken);
 
         var (differences, plans) = SchemaComparison.Compare(
-            tables, sourceRevision, targetRevision, sourceCatalog, targetCatalog, options.Where,
+            tables, sourceRevision, targetRevision, sourceCatalog, targetCatalog, filters,
             (column, onSource, onTarget) => ColumnValue.For(column.ClrType) is { } value
                 ? from.CannotHold(value, onSource) ?? to.CannotHold(value, onTarget)
                 : $"holds {column.ClrType?.Name ?? "values of no known type"}, which a copy between SQLite and PostgreSQL does not move");
         CopyChecks.StopUnlessForced(differences, options, _log);
+        await RowFilter.CheckOnSourceAsync(plans, from.Kind, from.Table, sql => from.ExecuteAsync(sql, cancellationToken), from.Reason);
 
         plans.RemoveAll(p => p.Columns.Count == 0);
         var finished = await CopyProgressTable.StartAsync(to.Connection, from.Display, options.Resume, cancellationToken);

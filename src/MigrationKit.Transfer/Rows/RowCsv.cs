@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using MigrationKit.Core;
 using MigrationKit.Transfer.Postgres;
@@ -134,11 +135,11 @@ internal static class RowCsv
             var csv = new CsvRowReader(input);
             await csv.ReadRowAsync(fields, cancellationToken); // the header
             await using var load = await target.BeginTableAsync(plan, index, ConflictMode.Error, cancellationToken);
-            for (var row = 1; await csv.ReadRowAsync(fields, cancellationToken); row++)
+            while (await csv.ReadRowAsync(fields, cancellationToken))
             {
                 if (fields.Count != values.Length)
                 {
-                    throw new MigrationKitException($"{entry.File} has a row of {fields.Count} fields; the manifest names {values.Length} columns.");
+                    throw ImportFailed(path, csv.Line, null, $"the row has {fields.Count} fields, and the manifest names {values.Length} columns ({string.Join(", ", plan.Columns)})", plan.Table);
                 }
 
                 await load.StartRowAsync(cancellationToken);
@@ -150,11 +151,18 @@ internal static class RowCsv
                     }
                     catch (Exception e) when (e is FormatException or OverflowException)
                     {
-                        throw new MigrationKitException($"{entry.File}, row {row}, column {plan.Columns[i]}: '{fields[i]}' is not a {values[i].Type.Name} ({e.Message}); nothing of {plan.Table} was loaded.", null, e);
+                        throw ImportFailed(path, csv.Line, plan.Columns[i], $"'{fields[i]}' is not a {values[i].Type.Name} ({e.Message})", plan.Table, inner: e);
                     }
                 }
 
-                await load.EndRowAsync(cancellationToken);
+                try
+                {
+                    await load.EndRowAsync(cancellationToken);
+                }
+                catch (DbException e)
+                {
+                    throw ImportFailed(path, csv.Line, null, target.Reason(e), plan.Table, target.Failed(plan.Table.DisplayName, e, LoadAdvice.Import).Hint, e);
+                }
             }
 
             await load.CompleteAsync(cancellationToken);
@@ -163,6 +171,25 @@ internal static class RowCsv
         var loaded = await RowCopy.ChecksumAsync(target, plan, cancellationToken);
         Manifest.RequireMatch(plan.Table.DisplayName, entry, loaded.Rows, loaded.Sum == entry.ValueChecksum);
         return new TableResult(plan.Table.DisplayName, loaded.Rows, new FileInfo(path).Length, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>An import's failure in a CSV file: the file, and the line the row starts on and the column when known.</summary>
+    public static MigrationKitException ImportFailed(string path, long? line, string? column, string reason, TransferTable table, string? hint = null, Exception? inner = null)
+        => new($"{path}{(line is null ? "" : $", line {line}")}{(column is null ? "" : $", column {column}")}: {reason.TrimEnd('.')}; {table} was left as it was.", hint, inner);
+
+    /// <summary>The line of the file where its <paramref name="row"/>th row starts (the header being row 1), as PostgreSQL's COPY counts rows.</summary>
+    public static async Task<long> LineOfRowAsync(string path, long row, CancellationToken cancellationToken)
+    {
+        using var input = new StreamReader(path);
+        var csv = new CsvRowReader(input);
+        var fields = new List<string?>();
+        long read = 0;
+        while (read < row && await csv.ReadRowAsync(fields, cancellationToken))
+        {
+            read++;
+        }
+
+        return csv.Line;
     }
 
     private static void RequireSpelled(TablePlan plan)

@@ -22,6 +22,9 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
 
     public abstract DbConnection Connection { get; }
 
+    /// <summary>The engine, which --where is rendered for.</summary>
+    public abstract DatabaseKind Kind { get; }
+
     public static async Task<RowDatabase> OpenAsync(TransferEndpoint endpoint, string role, CancellationToken cancellationToken)
         => endpoint.Kind == DatabaseKind.Sqlite
             ? SqliteRows.Open(endpoint.ConnectionString, role)
@@ -42,7 +45,7 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
     /// <summary>The plan's columns, in its order, of the rows its filter keeps.</summary>
     public async Task<DbDataReader> ReadAsync(TablePlan plan, CancellationToken cancellationToken)
     {
-        var where = plan.Where is null ? "" : $" WHERE ({plan.Where})";
+        var where = plan.Where is null ? "" : $" WHERE {plan.Where.Sql(Kind)}";
         var command = Command($"SELECT {PgSql.Columns(plan.Columns)} FROM {Table(plan.Table)}{where}");
         try
         {
@@ -113,7 +116,8 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
     public abstract Task<ITableLoad> BeginTableAsync(TablePlan plan, int index, ConflictMode mode, CancellationToken cancellationToken);
 
     /// <summary>A load's failure as one line; the unit's transaction is rolled back, so the target keeps the tables as they were.</summary>
-    public abstract MigrationKitException Failed(string tables, DbException e);
+    /// <param name="advice">What the hint may advise; <see cref="LoadAdvice.Copy"/> by default.</param>
+    public abstract MigrationKitException Failed(string tables, DbException e, LoadAdvice? advice = null);
 
     public abstract string Reason(DbException e);
 

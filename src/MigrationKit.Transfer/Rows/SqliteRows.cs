@@ -32,6 +32,8 @@ internal sealed class SqliteRows : RowDatabase
 
     public override DbConnection Connection => _connection;
 
+    public override DatabaseKind Kind => DatabaseKind.Sqlite;
+
     /// <summary>
     /// A source opens read-only and a target read-write, neither creating the file: a mistyped
     /// path is an error, not a new empty database.
@@ -180,11 +182,11 @@ internal sealed class SqliteRows : RowDatabase
         return new Load(insert);
     }
 
-    public override MigrationKitException Failed(string tables, DbException e)
+    public override MigrationKitException Failed(string tables, DbException e, LoadAdvice? advice = null)
     {
         // 19 is SQLITE_CONSTRAINT; 1555 and 2067 its primary-key and unique kinds.
         var duplicate = e is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 1555 or 2067 };
-        return new MigrationKitException($"Loading {tables} failed, and the target keeps them as they were: {Reason(e)}", duplicate ? TargetTables.ConflictHint : null, e);
+        return new MigrationKitException($"Loading {tables} failed, and the target keeps them as they were: {Reason(e)}", duplicate ? (advice ?? LoadAdvice.Copy).Conflict : null, e);
     }
 
     public override string Reason(DbException e) => e.Message;
