@@ -8,6 +8,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
+# The runner's tests run `--sql` scripts through the sqlite3 shell, as a user runs them.
+if ! command -v sqlite3 >/dev/null 2>&1; then
+  echo "test.sh: the sqlite3 shell is missing; install it with: apt-get update && apt-get install -y sqlite3" >&2
+  exit 1
+fi
+
 state=$(mktemp -d /tmp/migratekit-test.XXXXXX)
 chmod 755 "$state"
 cleanup() { "$root/scripts/pg.sh" stop "$state/pg" || true; rm -rf "$state"; }

@@ -107,35 +107,48 @@ public sealed class RevisionRunner
         var transactional = _dialect.HasTransactionalDdl;
         if (fromHeads.Count == 0 && direction == MigrationDirection.Upgrade)
         {
-            AppendTransaction(script, transactional, _versionTable.CreateCommands().Select(c => c.CommandText));
+            AppendTransaction(script, transactional, [], _versionTable.CreateCommands().Select(c => c.CommandText), []);
         }
 
         foreach (var step in plan.Steps)
         {
             script.Append("-- Running ").AppendLine(step.Describe());
-            var commands = GenerateCommands(step).Commands.Select(c => c.CommandText);
-            var versionSql = VersionChanges(step.HeadsBefore, step.HeadsAfter);
-            AppendTransaction(script, transactional, commands.Concat(versionSql));
+            var layout = _dialect.Arrange(GenerateCommands(step).Commands);
+            var inside = layout.Inside.Select(c => c.CommandText).Concat(VersionChanges(step.HeadsBefore, step.HeadsAfter));
+            AppendTransaction(
+                script,
+                transactional,
+                layout.Before.Select(c => c.CommandText),
+                layout.ChecksForeignKeys ? inside.Append(_dialect.ScriptedForeignKeyCheck) : inside,
+                layout.After.Select(c => c.CommandText));
         }
 
         return script.ToString();
     }
 
-    private void AppendTransaction(System.Text.StringBuilder script, bool transactional, IEnumerable<string> statements)
+    private void AppendTransaction(
+        System.Text.StringBuilder script, bool transactional, IEnumerable<string> before, IEnumerable<string> inside, IEnumerable<string> after)
     {
+        AppendStatements(script, before);
         if (transactional)
         {
             script.AppendLine("BEGIN TRANSACTION" + _sqlHelper.StatementTerminator).AppendLine();
         }
 
-        foreach (var statement in statements)
-        {
-            script.AppendLine(Terminated(statement)).AppendLine();
-        }
-
+        AppendStatements(script, inside);
         if (transactional)
         {
             script.AppendLine("COMMIT" + _sqlHelper.StatementTerminator).AppendLine();
+        }
+
+        AppendStatements(script, after);
+    }
+
+    private void AppendStatements(System.Text.StringBuilder script, IEnumerable<string> statements)
+    {
+        foreach (var statement in statements)
+        {
+            script.AppendLine(Terminated(statement)).AppendLine();
         }
     }
 
@@ -178,26 +191,13 @@ public sealed class RevisionRunner
         _log.Information("Running {Step:l}", step.Describe());
         var (commands, changesDatabase, changesRows) = GenerateCommands(step);
 
-        // Commands that cannot run in a transaction (SQLite's PRAGMA foreign_keys around a table
-        // rebuild, CREATE INDEX CONCURRENTLY) go before BEGIN or after COMMIT when they lead or
-        // trail the revision, so the revision and its version row still commit together.
-        var first = 0;
-        while (first < commands.Count && commands[first].TransactionSuppressed)
-        {
-            first++;
-        }
-
-        var last = commands.Count - 1;
-        while (last >= first && commands[last].TransactionSuppressed)
-        {
-            last--;
-        }
+        var layout = _dialect.Arrange(commands);
 
         try
         {
-            for (var i = 0; i < first; i++)
+            foreach (var command in layout.Before)
             {
-                await ExecuteSuppressedAsync(commands[i], cancellationToken);
+                await ExecuteSuppressedAsync(command, cancellationToken);
             }
 
             if (!inRunTransaction)
@@ -205,7 +205,7 @@ public sealed class RevisionRunner
                 await _connection.BeginTransactionAsync(cancellationToken);
             }
 
-            var middle = commands.Skip(first).Take(last - first + 1).ToList();
+            var middle = layout.Inside;
             var batched = _dialect.RunsStatementBatches && !middle.Any(c => c.TransactionSuppressed);
             if (batched && !changesRows && _dialect.CountsRowsOfDataChangesOnly)
             {
@@ -232,14 +232,20 @@ public sealed class RevisionRunner
 
                 await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken);
             }
+
+            if (layout.ChecksForeignKeys)
+            {
+                await CheckForeignKeysAsync(cancellationToken);
+            }
+
             if (!inRunTransaction)
             {
                 await _connection.CurrentTransaction!.CommitAsync(cancellationToken);
             }
 
-            for (var i = last + 1; i < commands.Count; i++)
+            foreach (var command in layout.After)
             {
-                await ExecuteSuppressedAsync(commands[i], cancellationToken);
+                await ExecuteSuppressedAsync(command, cancellationToken);
             }
         }
         catch (Exception e) when (e is DbException or NotSupportedException or InvalidOperationException or MigrationKitException)
@@ -262,6 +268,25 @@ public sealed class RevisionRunner
         if (changesDatabase)
         {
             ReloadProviderTypes();
+        }
+    }
+
+    /// <summary>Foreign keys were off for a table rebuild: refuse to commit rows whose parent is gone.</summary>
+    private async Task CheckForeignKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var command = CreateCommand(_dialect.ForeignKeyViolationsQuery);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var tables = new SortedSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            tables.Add(reader.GetString(0));
+        }
+
+        if (tables.Count > 0)
+        {
+            // Caught by ApplyStepAsync, which rolls the revision back and says so.
+            throw new InvalidOperationException(
+                $"rows of {string.Join(", ", tables)} reference rows that are gone (PRAGMA foreign_key_check)");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace MigrationKit.Runner.Database;
 
@@ -48,6 +49,38 @@ internal abstract class DatabaseDialect
         _ => new GenericDialect(),
     };
 
+    /// <summary>
+    /// Where a revision's commands run around its transaction: those that refuse a transaction
+    /// (<see cref="MigrationCommand.TransactionSuppressed"/>) before BEGIN or after COMMIT when they
+    /// lead or trail it, so the revision and its version row still commit together. Used alike by
+    /// the live run and by <c>--sql</c> scripts, so a script does what a run does.
+    /// </summary>
+    public virtual TransactionLayout Arrange(IReadOnlyList<MigrationCommand> commands)
+    {
+        var first = 0;
+        while (first < commands.Count && commands[first].TransactionSuppressed)
+        {
+            first++;
+        }
+
+        var last = commands.Count - 1;
+        while (last >= first && commands[last].TransactionSuppressed)
+        {
+            last--;
+        }
+
+        return new TransactionLayout(commands.Take(first).ToList(), commands.Skip(first).Take(last - first + 1).ToList(), commands.Skip(last + 1).ToList());
+    }
+
+    /// <summary>
+    /// A query listing the rows whose foreign key finds no parent (first column the table), run
+    /// before COMMIT when <see cref="TransactionLayout.ChecksForeignKeys"/>.
+    /// </summary>
+    public virtual string ForeignKeyViolationsQuery => throw new NotSupportedException();
+
+    /// <summary>The same check as a script statement that fails, and rolls the transaction back, on a violation.</summary>
+    public virtual string ScriptedForeignKeyCheck => throw new NotSupportedException();
+
     /// <summary>Whether the table exists, without creating anything and without failing a transaction.</summary>
     public abstract Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken);
 
@@ -74,3 +107,11 @@ internal abstract class DatabaseDialect
         public ValueTask DisposeAsync() => release();
     }
 }
+
+/// <summary>A revision's commands: before BEGIN, inside the transaction, after COMMIT.</summary>
+/// <param name="ChecksForeignKeys">Foreign keys are off during the transaction, so they are checked before COMMIT.</param>
+internal sealed record TransactionLayout(
+    IReadOnlyList<MigrationCommand> Before,
+    IReadOnlyList<MigrationCommand> Inside,
+    IReadOnlyList<MigrationCommand> After,
+    bool ChecksForeignKeys = false);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace MigrationKit.Runner.Database;
 
@@ -14,6 +15,61 @@ internal sealed class SqliteDialect : DatabaseDialect
         => Convert.ToInt64(
             await ScalarAsync(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @name", cancellationToken, ("@name", table)),
             System.Globalization.CultureInfo.InvariantCulture) > 0;
+
+    /// <summary>
+    /// A table rebuild (EF Core's, or a revision's own) turns foreign keys off around its DROP TABLE
+    /// with <c>PRAGMA foreign_keys</c>, which SQLite ignores inside a transaction: with foreign
+    /// keys on, the DROP would then cascade into the children. So the PRAGMA that turns them off
+    /// runs before BEGIN and the one that turns them back on after COMMIT, and foreign keys are
+    /// checked before COMMIT instead, as SQLite's own procedure for altering a table does
+    /// (https://www.sqlite.org/lang_altertable.html#otheralter). The revision stays one transaction.
+    /// </summary>
+    public override TransactionLayout Arrange(IReadOnlyList<MigrationCommand> commands)
+    {
+        var off = commands.FirstOrDefault(c => ForeignKeysPragma(c) == false);
+        if (off is null)
+        {
+            return base.Arrange(commands);
+        }
+
+        var on = commands.LastOrDefault(c => ForeignKeysPragma(c) == true);
+        var layout = base.Arrange(commands.Where(c => ForeignKeysPragma(c) is null).ToList());
+        return new TransactionLayout(
+            [off, .. layout.Before], layout.Inside, on is null ? layout.After : [.. layout.After, on], ChecksForeignKeys: true);
+    }
+
+    public override string ForeignKeyViolationsQuery => "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check";
+
+    // A failed statement does not end a script's transaction; a CHECK with OR ROLLBACK does, so the
+    // COMMIT after it finds nothing to commit (the constraint's name is sqlite3's error message).
+    public override string ScriptedForeignKeyCheck =>
+        "CREATE TEMP TABLE IF NOT EXISTS migratekit_foreign_key_check (violations INTEGER"
+        + " CONSTRAINT \"a foreign key finds no parent row: the revision was rolled back\" CHECK (violations = 0));\n"
+        + "INSERT OR ROLLBACK INTO migratekit_foreign_key_check SELECT count(*) FROM pragma_foreign_key_check;";
+
+    /// <summary>True for <c>PRAGMA foreign_keys = 1</c>, false for <c>= 0</c>, null for any other command.</summary>
+    private static bool? ForeignKeysPragma(MigrationCommand command)
+    {
+        if (!command.TransactionSuppressed)
+        {
+            return null;
+        }
+
+        var words = command.CommandText.Trim().TrimEnd(';').Split([' ', '=', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
+        if (words is not [var pragma, var name, var value]
+            || !pragma.Equals("PRAGMA", StringComparison.OrdinalIgnoreCase)
+            || !name.Equals("foreign_keys", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return value.ToUpperInvariant() switch
+        {
+            "0" or "OFF" or "FALSE" or "NO" => false,
+            "1" or "ON" or "TRUE" or "YES" => true,
+            _ => null,
+        };
+    }
 
     /// <summary>
     /// An exclusive OS lock on a file beside the database. The kernel drops it when the process
