@@ -477,7 +477,7 @@ public sealed class RevisionRunner
         IAsyncDisposable? held = null;
         try
         {
-            held = await _dialect.AcquireLockAsync(_connection.DbConnection, _versionTable.Name, cancellationToken);
+            held = await _dialect.AcquireLockAsync(_connection.DbConnection, _versionTable.Name, _options.LockWait, _log, cancellationToken);
             if (!await _dialect.TableExistsAsync(_connection.DbConnection, _versionTable.Name, cancellationToken))
             {
                 foreach (var command in _versionTable.CreateCommands())

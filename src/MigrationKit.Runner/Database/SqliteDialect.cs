@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Migrations;
+using MigrationKit.Core;
 
 namespace MigrationKit.Runner.Database;
 
@@ -76,7 +77,8 @@ internal sealed class SqliteDialect : DatabaseDialect
     /// dies, so unlike a lock row it can never be abandoned; SQLite's own locks cannot span the
     /// several transactions of a run.
     /// </summary>
-    public override async Task<IAsyncDisposable> AcquireLockAsync(DbConnection connection, string versionTable, CancellationToken cancellationToken)
+    public override async Task<IAsyncDisposable> AcquireLockAsync(
+        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken)
     {
         var path = connection.DataSource;
         if (string.IsNullOrEmpty(path) || path == ":memory:"
@@ -87,21 +89,47 @@ internal sealed class SqliteDialect : DatabaseDialect
         }
 
         var lockPath = Path.GetFullPath(path) + ".migratekit-lock";
-        while (true)
+        return await WaitForLockAsync(
+            () => Task.FromResult(TryLock(lockPath)),
+            RevisionRunner.Describe(connection),
+            () => Task.FromResult($"another upgrade, downgrade, stamp or copy (the lock file '{lockPath}')"),
+            wait,
+            log,
+            cancellationToken);
+    }
+
+    /// <summary>The lock, or null while another holds it; any other failure (read-only storage, no permission) at once.</summary>
+    private static IAsyncDisposable? TryLock(string lockPath)
+    {
+        try
         {
-            try
+            var stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            return new Release(() =>
             {
-                var stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-                return new Release(() =>
-                {
-                    stream.Dispose();
-                    return ValueTask.CompletedTask;
-                });
-            }
-            catch (IOException)
-            {
-                await Task.Delay(100, cancellationToken);
-            }
+                stream.Dispose();
+                return ValueTask.CompletedTask;
+            });
+        }
+        catch (IOException e) when (HeldByAnother(e))
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MigrationKitException(
+                $"Cannot create or open the migration lock file '{lockPath}': {RevisionRunner.OneLine(e.Message)}",
+                "Changing the database needs a folder this user can write to (the lock file sits beside the database).",
+                e);
         }
     }
+
+    /// <summary>
+    /// Whether opening failed only because another holder has the file: .NET gives a sharing
+    /// violation the errno of flock's EWOULDBLOCK on Unix (EAGAIN: 11 on Linux, 35 on macOS) and
+    /// ERROR_SHARING_VIOLATION or ERROR_LOCK_VIOLATION on Windows. Everything else (EROFS, EACCES, ...)
+    /// will not pass by waiting.
+    /// </summary>
+    private static bool HeldByAnother(IOException e) => OperatingSystem.IsWindows()
+        ? e.HResult is unchecked((int)0x80070020) or unchecked((int)0x80070021)
+        : e.HResult == (OperatingSystem.IsLinux() ? 11 : 35);
 }
