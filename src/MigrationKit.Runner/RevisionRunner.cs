@@ -65,10 +65,10 @@ public sealed class RevisionRunner
     }
 
     public Task<MigrationPlan> UpgradeAsync(string target = "head", CancellationToken cancellationToken = default)
-        => RunAsync(heads => Graph.PlanUpgrade(heads, target), cancellationToken);
+        => RunAsync(MigrationDirection.Upgrade, heads => Graph.PlanUpgrade(heads, target), cancellationToken);
 
     public Task<MigrationPlan> DowngradeAsync(string target, CancellationToken cancellationToken = default)
-        => RunAsync(heads => Graph.PlanDowngrade(heads, target), cancellationToken);
+        => RunAsync(MigrationDirection.Downgrade, heads => Graph.PlanDowngrade(heads, target), cancellationToken);
 
     /// <summary>Rewrites the version table to the given revisions without running any revision.</summary>
     public async Task<IReadOnlyList<string>> StampAsync(IReadOnlyList<string> targets, bool purge, CancellationToken cancellationToken = default)
@@ -152,13 +152,21 @@ public sealed class RevisionRunner
         }
     }
 
-    private async Task<MigrationPlan> RunAsync(Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
+    private async Task<MigrationPlan> RunAsync(
+        MigrationDirection direction, Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
     {
         await using var session = await BeginSessionAsync(cancellationToken);
         // Read and plan only once the lock is held: a second process that waited finds the work done.
         var heads = await ReadHeadsAsync(tableExists: true, cancellationToken);
         Graph.ValidateCurrentHeads(heads);
         var plan = planner(heads);
+        if (plan.Steps.Count == 0)
+        {
+            var atHead = heads.Count > 0 && heads.SequenceEqual(Graph.Heads.Select(r => r.Id).Order(StringComparer.Ordinal));
+            _log.Information("Nothing to {Direction:l}: the database is at {Heads:l}{Head:l}",
+                direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade", Describe(heads), atHead ? " (head)" : "");
+            return plan;
+        }
 
         IDbContextTransaction? runTransaction = _options.SingleTransaction
             ? await _connection.BeginTransactionAsync(cancellationToken)

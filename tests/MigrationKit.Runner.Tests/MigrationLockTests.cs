@@ -49,18 +49,23 @@ public sealed class MigrationLockTests
     }
 
     [Fact]
-    public async Task A_waiting_upgrade_takes_the_lock_once_it_is_free()
+    public async Task A_waiting_upgrade_says_that_it_waits_and_takes_the_lock_once_it_is_free()
     {
         using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
         var path = new SqliteConnectionStringBuilder(db.ConnectionString).DataSource;
         var held = new FileStream(path + ".migratekit-lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
 
-        var upgrade = db.Runner(Linear.All, new RunnerOptions { LockWait = TimeSpan.FromSeconds(20) }).UpgradeAsync("head");
+        var log = new LogLines();
+
+        var upgrade = db.Runner(Linear.All, new RunnerOptions { LockWait = TimeSpan.FromSeconds(20) }, log.Logger).UpgradeAsync("head");
         await Task.Delay(500);
         Assert.False(upgrade.IsCompleted);
         await held.DisposeAsync();
 
         Assert.Equal(5, (await upgrade.WaitAsync(TimeSpan.FromSeconds(20))).Steps.Count);
+        Assert.Equal(
+            $"Waiting for the migration lock of '{path}', held by another upgrade, downgrade, stamp or copy (the lock file '{path}.migratekit-lock') (at most 20 s)",
+            log.Lines[0]);
     }
 
     [Fact]

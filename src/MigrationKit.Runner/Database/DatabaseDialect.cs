@@ -107,7 +107,7 @@ internal abstract class DatabaseDialect
             return held;
         }
 
-        log.Information("Waiting for the migration lock of {Database:l}, held by {Holder:l} (at most {Seconds} s)",
+        log.Information("Waiting for the migration lock of {Database:l}, held by {Holder:l} (at most {Seconds:l} s)",
             database, await holder(), Seconds(wait));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed < wait)
