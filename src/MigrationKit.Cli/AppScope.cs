@@ -51,8 +51,8 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
         return (await Runner.GetCurrentHeadsAsync(cancellationToken), Runner.DescribeConnection());
     }
 
-    public RunnerOptions RunnerOptions(bool singleTransaction = false)
-        => new() { VersionTable = Settings.VersionTable, SingleTransaction = singleTransaction };
+    public RunnerOptions RunnerOptions(bool singleTransaction = false, TimeSpan? lockWait = null)
+        => new() { VersionTable = Settings.VersionTable, SingleTransaction = singleTransaction, LockWait = lockWait ?? MigrationKit.Runner.RunnerOptions.DefaultLockWait };
 
     private DbContext CreateContext()
     {

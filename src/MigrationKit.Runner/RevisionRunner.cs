@@ -65,10 +65,10 @@ public sealed class RevisionRunner
     }
 
     public Task<MigrationPlan> UpgradeAsync(string target = "head", CancellationToken cancellationToken = default)
-        => RunAsync(heads => Graph.PlanUpgrade(heads, target), cancellationToken);
+        => RunAsync(MigrationDirection.Upgrade, heads => Graph.PlanUpgrade(heads, target), cancellationToken);
 
     public Task<MigrationPlan> DowngradeAsync(string target, CancellationToken cancellationToken = default)
-        => RunAsync(heads => Graph.PlanDowngrade(heads, target), cancellationToken);
+        => RunAsync(MigrationDirection.Downgrade, heads => Graph.PlanDowngrade(heads, target), cancellationToken);
 
     /// <summary>Rewrites the version table to the given revisions without running any revision.</summary>
     public async Task<IReadOnlyList<string>> StampAsync(IReadOnlyList<string> targets, bool purge, CancellationToken cancellationToken = default)
@@ -107,45 +107,66 @@ public sealed class RevisionRunner
         var transactional = _dialect.HasTransactionalDdl;
         if (fromHeads.Count == 0 && direction == MigrationDirection.Upgrade)
         {
-            AppendTransaction(script, transactional, _versionTable.CreateCommands().Select(c => c.CommandText));
+            AppendTransaction(script, transactional, [], _versionTable.CreateCommands().Select(c => c.CommandText), []);
         }
 
         foreach (var step in plan.Steps)
         {
             script.Append("-- Running ").AppendLine(step.Describe());
-            var commands = GenerateCommands(step).Commands.Select(c => c.CommandText);
-            var versionSql = VersionChanges(step.HeadsBefore, step.HeadsAfter);
-            AppendTransaction(script, transactional, commands.Concat(versionSql));
+            var layout = _dialect.Arrange(GenerateCommands(step).Commands);
+            var inside = layout.Inside.Select(c => c.CommandText).Concat(VersionChanges(step.HeadsBefore, step.HeadsAfter));
+            AppendTransaction(
+                script,
+                transactional,
+                layout.Before.Select(c => c.CommandText),
+                layout.ChecksForeignKeys ? inside.Append(_dialect.ScriptedForeignKeyCheck) : inside,
+                layout.After.Select(c => c.CommandText));
         }
 
         return script.ToString();
     }
 
-    private void AppendTransaction(System.Text.StringBuilder script, bool transactional, IEnumerable<string> statements)
+    private void AppendTransaction(
+        System.Text.StringBuilder script, bool transactional, IEnumerable<string> before, IEnumerable<string> inside, IEnumerable<string> after)
     {
+        AppendStatements(script, before);
         if (transactional)
         {
             script.AppendLine("BEGIN TRANSACTION" + _sqlHelper.StatementTerminator).AppendLine();
         }
 
-        foreach (var statement in statements)
-        {
-            script.AppendLine(Terminated(statement)).AppendLine();
-        }
-
+        AppendStatements(script, inside);
         if (transactional)
         {
             script.AppendLine("COMMIT" + _sqlHelper.StatementTerminator).AppendLine();
         }
+
+        AppendStatements(script, after);
     }
 
-    private async Task<MigrationPlan> RunAsync(Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
+    private void AppendStatements(System.Text.StringBuilder script, IEnumerable<string> statements)
+    {
+        foreach (var statement in statements)
+        {
+            script.AppendLine(Terminated(statement)).AppendLine();
+        }
+    }
+
+    private async Task<MigrationPlan> RunAsync(
+        MigrationDirection direction, Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
     {
         await using var session = await BeginSessionAsync(cancellationToken);
         // Read and plan only once the lock is held: a second process that waited finds the work done.
         var heads = await ReadHeadsAsync(tableExists: true, cancellationToken);
         Graph.ValidateCurrentHeads(heads);
         var plan = planner(heads);
+        if (plan.Steps.Count == 0)
+        {
+            var atHead = heads.Count > 0 && heads.SequenceEqual(Graph.Heads.Select(r => r.Id).Order(StringComparer.Ordinal));
+            _log.Information("Nothing to {Direction:l}: the database is at {Heads:l}{Head:l}",
+                direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade", Describe(heads), atHead ? " (head)" : "");
+            return plan;
+        }
 
         IDbContextTransaction? runTransaction = _options.SingleTransaction
             ? await _connection.BeginTransactionAsync(cancellationToken)
@@ -178,26 +199,13 @@ public sealed class RevisionRunner
         _log.Information("Running {Step:l}", step.Describe());
         var (commands, changesDatabase, changesRows) = GenerateCommands(step);
 
-        // Commands that cannot run in a transaction (SQLite's PRAGMA foreign_keys around a table
-        // rebuild, CREATE INDEX CONCURRENTLY) go before BEGIN or after COMMIT when they lead or
-        // trail the revision, so the revision and its version row still commit together.
-        var first = 0;
-        while (first < commands.Count && commands[first].TransactionSuppressed)
-        {
-            first++;
-        }
-
-        var last = commands.Count - 1;
-        while (last >= first && commands[last].TransactionSuppressed)
-        {
-            last--;
-        }
+        var layout = _dialect.Arrange(commands);
 
         try
         {
-            for (var i = 0; i < first; i++)
+            foreach (var command in layout.Before)
             {
-                await ExecuteSuppressedAsync(commands[i], cancellationToken);
+                await ExecuteSuppressedAsync(command, cancellationToken);
             }
 
             if (!inRunTransaction)
@@ -205,7 +213,7 @@ public sealed class RevisionRunner
                 await _connection.BeginTransactionAsync(cancellationToken);
             }
 
-            var middle = commands.Skip(first).Take(last - first + 1).ToList();
+            var middle = layout.Inside;
             var batched = _dialect.RunsStatementBatches && !middle.Any(c => c.TransactionSuppressed);
             if (batched && !changesRows && _dialect.CountsRowsOfDataChangesOnly)
             {
@@ -232,14 +240,20 @@ public sealed class RevisionRunner
 
                 await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken);
             }
+
+            if (layout.ChecksForeignKeys)
+            {
+                await CheckForeignKeysAsync(cancellationToken);
+            }
+
             if (!inRunTransaction)
             {
                 await _connection.CurrentTransaction!.CommitAsync(cancellationToken);
             }
 
-            for (var i = last + 1; i < commands.Count; i++)
+            foreach (var command in layout.After)
             {
-                await ExecuteSuppressedAsync(commands[i], cancellationToken);
+                await ExecuteSuppressedAsync(command, cancellationToken);
             }
         }
         catch (Exception e) when (e is DbException or NotSupportedException or InvalidOperationException or MigrationKitException)
@@ -262,6 +276,25 @@ public sealed class RevisionRunner
         if (changesDatabase)
         {
             ReloadProviderTypes();
+        }
+    }
+
+    /// <summary>Foreign keys were off for a table rebuild: refuse to commit rows whose parent is gone.</summary>
+    private async Task CheckForeignKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var command = CreateCommand(_dialect.ForeignKeyViolationsQuery);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var tables = new SortedSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            tables.Add(reader.GetString(0));
+        }
+
+        if (tables.Count > 0)
+        {
+            // Caught by ApplyStepAsync, which rolls the revision back and says so.
+            throw new InvalidOperationException(
+                $"rows of {string.Join(", ", tables)} reference rows that are gone (PRAGMA foreign_key_check)");
         }
     }
 
@@ -452,7 +485,7 @@ public sealed class RevisionRunner
         IAsyncDisposable? held = null;
         try
         {
-            held = await _dialect.AcquireLockAsync(_connection.DbConnection, _versionTable.Name, cancellationToken);
+            held = await _dialect.AcquireLockAsync(_connection.DbConnection, _versionTable.Name, _options.LockWait, _log, cancellationToken);
             if (!await _dialect.TableExistsAsync(_connection.DbConnection, _versionTable.Name, cancellationToken))
             {
                 foreach (var command in _versionTable.CreateCommands())

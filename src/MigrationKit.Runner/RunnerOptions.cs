@@ -13,4 +13,13 @@ public sealed class RunnerOptions
     /// price of holding locks on every table touched until the end.
     /// </summary>
     public bool SingleTransaction { get; init; }
+
+    /// <summary>How long to wait for the migration lock while another process holds it. Default five minutes.</summary>
+    public TimeSpan LockWait { get; init; } = DefaultLockWait;
+
+    /// <summary>
+    /// Long enough for another deployment's upgrade to finish, short enough that a stuck one (or a
+    /// forgotten session) ends a pipeline with a message instead of its job's time limit.
+    /// </summary>
+    public static readonly TimeSpan DefaultLockWait = TimeSpan.FromMinutes(5);
 }

@@ -19,6 +19,9 @@ internal sealed record CopyOptions
     /// <summary>The version table: read on both ends, never copied.</summary>
     public string VersionTable { get; init; } = Runner.Database.VersionTable.DefaultName;
 
+    /// <summary>How long to wait for the target's migration lock (<c>--lock-wait</c>).</summary>
+    public TimeSpan LockWait { get; init; } = Runner.RunnerOptions.DefaultLockWait;
+
     /// <summary>Tables loaded at once.</summary>
     public int Jobs { get; init; } = Environment.ProcessorCount;
 

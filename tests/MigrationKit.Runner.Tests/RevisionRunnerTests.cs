@@ -24,11 +24,27 @@ public sealed class RevisionRunnerTests
     {
         using var db = await TestDatabase.CreateAsync(provider);
         await db.Runner(Linear.All).UpgradeAsync("head");
+        var log = new LogLines();
 
-        var plan = await db.Runner(Linear.All).UpgradeAsync("head");
+        var plan = await db.Runner(Linear.All, log: log.Logger).UpgradeAsync("head");
 
         Assert.Empty(plan.Steps);
         Assert.Equal(["aa0000000005"], await db.VersionRowsAsync());
+        Assert.Equal(["Nothing to upgrade: the database is at aa0000000005 (head)"], log.Lines);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Downgrade_with_nothing_to_revert_says_so_in_one_line(string provider)
+    {
+        using var db = await TestDatabase.CreateAsync(provider);
+        await db.Runner(Linear.All).UpgradeAsync("aa0000000002");
+        var log = new LogLines();
+
+        var plan = await db.Runner(Linear.All, log: log.Logger).DowngradeAsync("aa0000000002");
+
+        Assert.Empty(plan.Steps);
+        Assert.Equal(["Nothing to downgrade: the database is at aa0000000002"], log.Lines);
     }
 
     [Theory]

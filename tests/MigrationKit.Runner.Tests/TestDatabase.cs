@@ -35,8 +35,8 @@ public sealed class TestDatabase : ScratchDatabase
         return new TestContext(options.Options);
     }
 
-    public RevisionRunner Runner(Type[] revisions, RunnerOptions? options = null)
-        => new(NewContext(), RevisionCatalog.FromTypes(revisions), options);
+    public RevisionRunner Runner(Type[] revisions, RunnerOptions? options = null, Serilog.ILogger? log = null)
+        => new(NewContext(), RevisionCatalog.FromTypes(revisions), options, log);
 
     private sealed class TestContext(DbContextOptions<TestContext> options) : DbContext(options);
 }

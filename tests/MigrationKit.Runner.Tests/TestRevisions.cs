@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace MigrationKit.Runner.Tests;
@@ -204,5 +205,86 @@ public static class Counted
         }
 
         protected override void Downgrade(MigrationBuilder b) => b.DropTable("runs");
+    }
+}
+
+/// <summary>
+/// A parent table referenced by an ON DELETE CASCADE child, then two revisions that SQLite can only
+/// apply by rebuilding the parent: dropping a column (upgrade) and dropping one added later (downgrade).
+/// </summary>
+public static class RebuiltParent
+{
+    public static readonly Type[] All = [typeof(Tables), typeof(DropObsolete), typeof(AddNote)];
+
+    [Revision("ff0000000001", Message = "parents and children")]
+    public sealed class Tables : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b)
+        {
+            b.CreateTable(
+                "parents",
+                t => new { Id = t.Column<int>(nullable: false), Obsolete = t.Column<string>(nullable: true) },
+                constraints: t => t.PrimaryKey("PK_parents", x => x.Id));
+            b.CreateTable(
+                "children",
+                t => new { Id = t.Column<int>(nullable: false), ParentId = t.Column<int>(nullable: false) },
+                constraints: t =>
+                {
+                    t.PrimaryKey("PK_children", x => x.Id);
+                    t.ForeignKey("FK_children_parents_ParentId", x => x.ParentId, "parents", "Id", onDelete: ReferentialAction.Cascade);
+                });
+        }
+
+        protected override void Downgrade(MigrationBuilder b)
+        {
+            b.DropTable("children");
+            b.DropTable("parents");
+        }
+
+        protected override void BuildTargetModel(ModelBuilder b) => Model(b, "Obsolete");
+    }
+
+    [Revision("ff0000000002", Parents = ["ff0000000001"], Message = "drop obsolete")]
+    public sealed class DropObsolete : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.DropColumn("Obsolete", "parents");
+
+        protected override void Downgrade(MigrationBuilder b) => b.AddColumn<string>("Obsolete", "parents", nullable: true);
+
+        protected override void BuildTargetModel(ModelBuilder b) => Model(b);
+    }
+
+    [Revision("ff0000000003", Parents = ["ff0000000002"], Message = "add note")]
+    public sealed class AddNote : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.AddColumn<string>("Note", "parents", nullable: true);
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropColumn("Note", "parents");
+
+        protected override void BuildTargetModel(ModelBuilder b) => Model(b, "Note");
+    }
+
+    private static void Model(ModelBuilder b, string? extraParentColumn = null)
+    {
+        b.Entity("Parent", e =>
+        {
+            e.Property<int>("Id").ValueGeneratedNever();
+            if (extraParentColumn is not null)
+            {
+                e.Property<string>(extraParentColumn);
+            }
+
+            e.HasKey("Id");
+            e.ToTable("parents");
+        });
+        b.Entity("Child", e =>
+        {
+            e.Property<int>("Id").ValueGeneratedNever();
+            e.Property<int>("ParentId");
+            e.HasKey("Id");
+            e.ToTable("children");
+            e.HasOne("Parent", null).WithMany().HasForeignKey("ParentId").HasConstraintName("FK_children_parents_ParentId")
+                .OnDelete(DeleteBehavior.Cascade).IsRequired();
+        });
     }
 }

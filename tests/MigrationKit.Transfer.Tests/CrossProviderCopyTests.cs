@@ -263,7 +263,8 @@ public sealed class CrossProviderCopyTests
         using var _ = source;
         using var __ = target;
         await using var upgrade = new Microsoft.Data.Sqlite.SqliteConnection(target.ConnectionString);
-        var held = await DatabaseDialect.For(DatabaseDialect.SqliteProvider).AcquireLockAsync(upgrade, ScratchDatabase.VersionTable, CancellationToken.None);
+        var held = await DatabaseDialect.For(DatabaseDialect.SqliteProvider).AcquireLockAsync(
+            upgrade, ScratchDatabase.VersionTable, TimeSpan.Zero, Serilog.Log.Logger, CancellationToken.None);
 
         var copy = source.CopyToAsync(target);
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -273,6 +274,27 @@ public sealed class CrossProviderCopyTests
         await held.DisposeAsync();
         await copy;
         Assert.Equal(await source.RowsAsync(), await target.RowsAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Directions))]
+    public async Task A_copy_gives_up_after_the_lock_wait_while_upgrade_holds_the_targets_migration_lock(string from, string to)
+    {
+        var (source, target) = await SeededAsync(from, to);
+        using var _ = source;
+        using var __ = target;
+        await using System.Data.Common.DbConnection upgrade = to == Postgres
+            ? new Npgsql.NpgsqlConnection(target.ConnectionString)
+            : new Microsoft.Data.Sqlite.SqliteConnection(target.ConnectionString);
+        await upgrade.OpenAsync();
+        await using var held = await DatabaseDialect.For(to == Postgres ? DatabaseDialect.PostgreSqlProvider : DatabaseDialect.SqliteProvider)
+            .AcquireLockAsync(upgrade, ScratchDatabase.VersionTable, TimeSpan.Zero, Serilog.Log.Logger, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<MigrationKitException>(
+            () => source.CopyToAsync(target, new CopyOptions { LockWait = TimeSpan.FromSeconds(1) }).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.StartsWith("Gave up after 1 s waiting for the migration lock of ", error.Message);
+        Assert.Equal(0, await target.CountAsync("accounts"));
     }
 
     [Fact]

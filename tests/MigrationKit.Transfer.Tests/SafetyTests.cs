@@ -140,14 +140,10 @@ public sealed class SafetyTests
         }
 
         var copy = databases.CopyAsync(Tables);
-        var waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'";
-        for (var i = 0; i < 300 && (await databases.Target.QueryAsync(waiting)).Single() == "0"; i++)
-        {
-            Assert.False(copy.IsCompleted, "The copy finished while the migration lock was held.");
-            await Task.Delay(100);
-        }
+        // The lock is polled (so that every wait ends), not waited for on the server: give the copy time to try.
+        await Task.Delay(TimeSpan.FromSeconds(2));
 
-        Assert.Equal(["1"], await databases.Target.QueryAsync(waiting));
+        Assert.False(copy.IsCompleted, "The copy finished while the migration lock was held.");
         Assert.Equal(0, await databases.Target.CountAsync("items"));
         await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({key})", upgrade))
         {

@@ -25,6 +25,7 @@ internal sealed class CopyCommand : CliCommand
     private CommandOption _verify = null!;
     private CommandOption _resume = null!;
     private CommandOption _splitAbove = null!;
+    private CommandOption _lockWait = null!;
 
     public override string Name => "copy";
 
@@ -44,6 +45,7 @@ internal sealed class CopyCommand : CliCommand
         _disableTriggers = command.Option("--disable-triggers", "Load with triggers and foreign-key checks off (a PostgreSQL target; needs a superuser).", CommandOptionType.NoValue);
         _verify = command.Option("--verify", "Compare row counts and checksums of both ends afterwards.", CommandOptionType.NoValue);
         _resume = command.Option("--resume", "Finish an interrupted copy: skip the tables it completed.", CommandOptionType.NoValue);
+        _lockWait = LockWaitOption.Add(command);
         _splitAbove = command.Option("--split-above <MB>", "Read a table larger than this on the source as key ranges, several at once (0: never). Default: 512.", CommandOptionType.SingleValue);
     }
 
@@ -62,6 +64,7 @@ internal sealed class CopyCommand : CliCommand
             Resume = _resume.HasValue(),
             Where = Where(),
             SplitAbove = SplitAbove(),
+            LockWait = LockWaitOption.Value(_lockWait),
         };
         var result = await TransferOperations.CopyAsync(
             app.Context, _from.Value()!, _to.Value(), TableOptions.Names(_tables), TableOptions.Names(_exclude), options, TransferProgressPrinter.ForStandardError(), cancellationToken);

@@ -9,6 +9,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private CommandArgument _revision = null!;
     private CommandOption _sql = null!;
     private CommandOption _singleTransaction = null!;
+    private CommandOption _lockWait = null!;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -23,6 +24,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             .IsRequired();
         _sql = command.Option("--sql", "Write the SQL to standard output instead of running it (offline mode).", CommandOptionType.NoValue);
         _singleTransaction = command.Option("--single-transaction", "Run all revisions in one transaction instead of one each.", CommandOptionType.NoValue);
+        _lockWait = LockWaitOption.Add(command);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -41,9 +43,8 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             throw new MigrationKitException($"Range revision '{target}' is allowed only with --sql.", $"Run `{Name} {range[^1]}` to go to {range[^1]}.");
         }
 
-        var runner = _singleTransaction.HasValue()
-            ? new Runner.RevisionRunner(app.Context, app.Catalog, app.RunnerOptions(singleTransaction: true))
-            : app.Runner;
+        var runner = new Runner.RevisionRunner(
+            app.Context, app.Catalog, app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait)));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);

@@ -8,6 +8,7 @@ internal sealed class StampCommand : CliCommand
 {
     private CommandArgument _revisions = null!;
     private CommandOption _purge = null!;
+    private CommandOption _lockWait = null!;
 
     public override string Name => "stamp";
 
@@ -17,6 +18,7 @@ internal sealed class StampCommand : CliCommand
     {
         _revisions = command.Argument("revisions", "Revisions to stamp: ids, labels, head, heads or base.", multipleValues: true).IsRequired();
         _purge = command.Option("--purge", "Empty the version table first (the way out when it names a revision that no longer exists).", CommandOptionType.NoValue);
+        _lockWait = LockWaitOption.Add(command);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -28,7 +30,8 @@ internal sealed class StampCommand : CliCommand
             throw new MigrationKitException("stamp needs at least one revision.", "For example: stamp head");
         }
 
-        await app.Runner.StampAsync(targets, _purge.HasValue(), cancellationToken);
+        var runner = new Runner.RevisionRunner(app.Context, app.Catalog, app.RunnerOptions(lockWait: LockWaitOption.Value(_lockWait)));
+        await runner.StampAsync(targets, _purge.HasValue(), cancellationToken);
         return 0;
     }
 }

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Migrations;
+using MigrationKit.Core;
 
 namespace MigrationKit.Runner.Database;
 
@@ -48,11 +50,85 @@ internal abstract class DatabaseDialect
         _ => new GenericDialect(),
     };
 
+    /// <summary>
+    /// Where a revision's commands run around its transaction: those that refuse a transaction
+    /// (<see cref="MigrationCommand.TransactionSuppressed"/>) before BEGIN or after COMMIT when they
+    /// lead or trail it, so the revision and its version row still commit together. Used alike by
+    /// the live run and by <c>--sql</c> scripts, so a script does what a run does.
+    /// </summary>
+    public virtual TransactionLayout Arrange(IReadOnlyList<MigrationCommand> commands)
+    {
+        var first = 0;
+        while (first < commands.Count && commands[first].TransactionSuppressed)
+        {
+            first++;
+        }
+
+        var last = commands.Count - 1;
+        while (last >= first && commands[last].TransactionSuppressed)
+        {
+            last--;
+        }
+
+        return new TransactionLayout(commands.Take(first).ToList(), commands.Skip(first).Take(last - first + 1).ToList(), commands.Skip(last + 1).ToList());
+    }
+
+    /// <summary>
+    /// A query listing the rows whose foreign key finds no parent (first column the table), run
+    /// before COMMIT when <see cref="TransactionLayout.ChecksForeignKeys"/>.
+    /// </summary>
+    public virtual string ForeignKeyViolationsQuery => throw new NotSupportedException();
+
+    /// <summary>The same check as a script statement that fails, and rolls the transaction back, on a violation.</summary>
+    public virtual string ScriptedForeignKeyCheck => throw new NotSupportedException();
+
     /// <summary>Whether the table exists, without creating anything and without failing a transaction.</summary>
     public abstract Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken);
 
-    /// <summary>Waits until no other process migrates this database, and holds that until disposed.</summary>
-    public abstract Task<IAsyncDisposable> AcquireLockAsync(DbConnection connection, string versionTable, CancellationToken cancellationToken);
+    /// <summary>
+    /// Waits, at most <paramref name="wait"/>, until no other process migrates this database (upgrade,
+    /// downgrade, stamp, or a copy into it), and holds that until disposed. The runner and copy both
+    /// take the lock here.
+    /// </summary>
+    public abstract Task<IAsyncDisposable> AcquireLockAsync(
+        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Tries <paramref name="tryTake"/> until it gives the lock or <paramref name="wait"/> is over;
+    /// says once that it waits, and when it gives up, what it waited for and who holds it.
+    /// </summary>
+    /// <param name="holder">Who holds the lock, as far as the database can tell.</param>
+    protected static async Task<IAsyncDisposable> WaitForLockAsync(
+        Func<Task<IAsyncDisposable?>> tryTake, string database, Func<Task<string>> holder, TimeSpan wait, Serilog.ILogger log,
+        CancellationToken cancellationToken)
+    {
+        if (await tryTake() is { } held)
+        {
+            return held;
+        }
+
+        log.Information("Waiting for the migration lock of {Database:l}, held by {Holder:l} (at most {Seconds:l} s)",
+            database, await holder(), Seconds(wait));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < wait)
+        {
+            var left = wait - clock.Elapsed;
+            await Task.Delay(left < PollInterval ? left : PollInterval, cancellationToken);
+            if (await tryTake() is { } taken)
+            {
+                return taken;
+            }
+        }
+
+        throw new MigrationKitException(
+            $"Gave up after {Seconds(wait)} s waiting for the migration lock of {database}: it is held by {await holder()}.",
+            "Run again once that process is done, or wait longer with --lock-wait SECONDS.");
+    }
+
+    // Polling (not a blocking wait) keeps every wait bounded without touching session settings.
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    private static string Seconds(TimeSpan wait) => wait.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
 
     protected static async Task<object?> ScalarAsync(DbConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
@@ -74,3 +150,11 @@ internal abstract class DatabaseDialect
         public ValueTask DisposeAsync() => release();
     }
 }
+
+/// <summary>A revision's commands: before BEGIN, inside the transaction, after COMMIT.</summary>
+/// <param name="ChecksForeignKeys">Foreign keys are off during the transaction, so they are checked before COMMIT.</param>
+internal sealed record TransactionLayout(
+    IReadOnlyList<MigrationCommand> Before,
+    IReadOnlyList<MigrationCommand> Inside,
+    IReadOnlyList<MigrationCommand> After,
+    bool ChecksForeignKeys = false);

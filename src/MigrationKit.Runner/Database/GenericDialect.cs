@@ -13,9 +13,10 @@ internal sealed class GenericDialect : DatabaseDialect
             await ScalarAsync(connection, "SELECT count(*) FROM information_schema.tables WHERE table_name = @name", cancellationToken, ("@name", table)),
             System.Globalization.CultureInfo.InvariantCulture) > 0;
 
-    public override Task<IAsyncDisposable> AcquireLockAsync(DbConnection connection, string versionTable, CancellationToken cancellationToken)
+    public override Task<IAsyncDisposable> AcquireLockAsync(
+        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken)
     {
-        Serilog.Log.Warning("No migration lock is known for this database provider; do not run two upgrades at once");
+        log.Warning("No migration lock is known for this database provider; do not run two upgrades at once");
         return Task.FromResult<IAsyncDisposable>(new Release(() => ValueTask.CompletedTask));
     }
 }

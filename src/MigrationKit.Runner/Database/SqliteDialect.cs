@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Migrations;
+using MigrationKit.Core;
 
 namespace MigrationKit.Runner.Database;
 
@@ -16,11 +18,67 @@ internal sealed class SqliteDialect : DatabaseDialect
             System.Globalization.CultureInfo.InvariantCulture) > 0;
 
     /// <summary>
+    /// A table rebuild (EF Core's, or a revision's own) turns foreign keys off around its DROP TABLE
+    /// with <c>PRAGMA foreign_keys</c>, which SQLite ignores inside a transaction: with foreign
+    /// keys on, the DROP would then cascade into the children. So the PRAGMA that turns them off
+    /// runs before BEGIN and the one that turns them back on after COMMIT, and foreign keys are
+    /// checked before COMMIT instead, as SQLite's own procedure for altering a table does
+    /// (https://www.sqlite.org/lang_altertable.html#otheralter). The revision stays one transaction.
+    /// </summary>
+    public override TransactionLayout Arrange(IReadOnlyList<MigrationCommand> commands)
+    {
+        var off = commands.FirstOrDefault(c => ForeignKeysPragma(c) == false);
+        if (off is null)
+        {
+            return base.Arrange(commands);
+        }
+
+        var on = commands.LastOrDefault(c => ForeignKeysPragma(c) == true);
+        var layout = base.Arrange(commands.Where(c => ForeignKeysPragma(c) is null).ToList());
+        return new TransactionLayout(
+            [off, .. layout.Before], layout.Inside, on is null ? layout.After : [.. layout.After, on], ChecksForeignKeys: true);
+    }
+
+    public override string ForeignKeyViolationsQuery => "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check";
+
+    // A failed statement does not end a script's transaction; a CHECK with OR ROLLBACK does, so the
+    // COMMIT after it finds nothing to commit (the constraint's name is sqlite3's error message).
+    public override string ScriptedForeignKeyCheck =>
+        "CREATE TEMP TABLE IF NOT EXISTS migratekit_foreign_key_check (violations INTEGER"
+        + " CONSTRAINT \"a foreign key finds no parent row: the revision was rolled back\" CHECK (violations = 0));\n"
+        + "INSERT OR ROLLBACK INTO migratekit_foreign_key_check SELECT count(*) FROM pragma_foreign_key_check;";
+
+    /// <summary>True for <c>PRAGMA foreign_keys = 1</c>, false for <c>= 0</c>, null for any other command.</summary>
+    private static bool? ForeignKeysPragma(MigrationCommand command)
+    {
+        if (!command.TransactionSuppressed)
+        {
+            return null;
+        }
+
+        var words = command.CommandText.Trim().TrimEnd(';').Split([' ', '=', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
+        if (words is not [var pragma, var name, var value]
+            || !pragma.Equals("PRAGMA", StringComparison.OrdinalIgnoreCase)
+            || !name.Equals("foreign_keys", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return value.ToUpperInvariant() switch
+        {
+            "0" or "OFF" or "FALSE" or "NO" => false,
+            "1" or "ON" or "TRUE" or "YES" => true,
+            _ => null,
+        };
+    }
+
+    /// <summary>
     /// An exclusive OS lock on a file beside the database. The kernel drops it when the process
     /// dies, so unlike a lock row it can never be abandoned; SQLite's own locks cannot span the
     /// several transactions of a run.
     /// </summary>
-    public override async Task<IAsyncDisposable> AcquireLockAsync(DbConnection connection, string versionTable, CancellationToken cancellationToken)
+    public override async Task<IAsyncDisposable> AcquireLockAsync(
+        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken)
     {
         var path = connection.DataSource;
         if (string.IsNullOrEmpty(path) || path == ":memory:"
@@ -31,21 +89,47 @@ internal sealed class SqliteDialect : DatabaseDialect
         }
 
         var lockPath = Path.GetFullPath(path) + ".migratekit-lock";
-        while (true)
+        return await WaitForLockAsync(
+            () => Task.FromResult(TryLock(lockPath)),
+            RevisionRunner.Describe(connection),
+            () => Task.FromResult($"another upgrade, downgrade, stamp or copy (the lock file '{lockPath}')"),
+            wait,
+            log,
+            cancellationToken);
+    }
+
+    /// <summary>The lock, or null while another holds it; any other failure (read-only storage, no permission) at once.</summary>
+    private static IAsyncDisposable? TryLock(string lockPath)
+    {
+        try
         {
-            try
+            var stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            return new Release(() =>
             {
-                var stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-                return new Release(() =>
-                {
-                    stream.Dispose();
-                    return ValueTask.CompletedTask;
-                });
-            }
-            catch (IOException)
-            {
-                await Task.Delay(100, cancellationToken);
-            }
+                stream.Dispose();
+                return ValueTask.CompletedTask;
+            });
+        }
+        catch (IOException e) when (HeldByAnother(e))
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MigrationKitException(
+                $"Cannot create or open the migration lock file '{lockPath}': {RevisionRunner.OneLine(e.Message)}",
+                "Changing the database needs a folder this user can write to (the lock file sits beside the database).",
+                e);
         }
     }
+
+    /// <summary>
+    /// Whether opening failed only because another holder has the file: .NET gives a sharing
+    /// violation the errno of flock's EWOULDBLOCK on Unix (EAGAIN: 11 on Linux, 35 on macOS) and
+    /// ERROR_SHARING_VIOLATION or ERROR_LOCK_VIOLATION on Windows. Everything else (EROFS, EACCES, ...)
+    /// will not pass by waiting.
+    /// </summary>
+    private static bool HeldByAnother(IOException e) => OperatingSystem.IsWindows()
+        ? e.HResult is unchecked((int)0x80070020) or unchecked((int)0x80070021)
+        : e.HResult == (OperatingSystem.IsLinux() ? 11 : 35);
 }

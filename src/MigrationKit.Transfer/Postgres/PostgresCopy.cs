@@ -36,7 +36,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
         var sourceCatalog = await PostgresEndpoint.ReadCatalogAsync(snapshotHolder, cancellationToken);
 
         await using var control = await target.OpenAsync(cancellationToken);
-        await using var migrationLock = await PostgresEndpoint.LockForMigrationAsync(control, _options.VersionTable, _log, cancellationToken);
+        await using var migrationLock = await PostgresEndpoint.LockForMigrationAsync(control, _options.VersionTable, _options.LockWait, _log, cancellationToken);
         var targetRevision = await PostgresEndpoint.ReadRevisionAsync(control, _options.VersionTable, cancellationToken);
         var targetCatalog = await PostgresEndpoint.ReadCatalogAsync(control, cancellationToken);
 

@@ -108,32 +108,14 @@ internal sealed class PostgresEndpoint : IAsyncDisposable
     }
 
     /// <summary>
-    /// The database's migration lock, the one upgrade takes, held until disposed: a copy never loads
-    /// a target while an upgrade changes its schema, nor two copies one target. Session-level, so a
-    /// killed copy's lock goes with its connection.
+    /// The database's migration lock, the one upgrade takes (the runner's own code), held until
+    /// disposed: a copy never loads a target while an upgrade changes its schema, nor two copies one
+    /// target. Session-level, so a killed copy's lock goes with its connection.
     /// </summary>
-    public static async Task<IAsyncDisposable> LockForMigrationAsync(NpgsqlConnection connection, string versionTable, ILogger log, CancellationToken cancellationToken)
-    {
-        var key = MigrationLockKey.ForPostgres(connection.Database, versionTable);
-        if (await ScalarAsync(connection, $"SELECT pg_try_advisory_lock({key})", cancellationToken) is not true)
-        {
-            log.Information("Waiting for the target's migration lock: an upgrade or another copy is running on {Database}", connection.Database);
-            await ExecuteAsync(connection, $"SELECT pg_advisory_lock({key})", cancellationToken);
-        }
-
-        return new Unlock(connection, key);
-    }
-
-    private sealed class Unlock(NpgsqlConnection connection, long key) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            if (connection.State == System.Data.ConnectionState.Open)
-            {
-                await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({key})", CancellationToken.None);
-            }
-        }
-    }
+    public static Task<IAsyncDisposable> LockForMigrationAsync(
+        NpgsqlConnection connection, string versionTable, TimeSpan wait, ILogger log, CancellationToken cancellationToken)
+        => Runner.Database.DatabaseDialect.For(Runner.Database.DatabaseDialect.PostgreSqlProvider)
+            .AcquireLockAsync(connection, versionTable, wait, log, cancellationToken);
 
     public static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {

@@ -85,8 +85,8 @@ internal sealed class PostgresRows : RowDatabase
         return disableTriggers ? null : _foreignKeys.CheckedAtOnce;
     }
 
-    public override Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, ILogger log, CancellationToken cancellationToken)
-        => PostgresEndpoint.LockForMigrationAsync(_connection, versionTable, log, cancellationToken);
+    public override Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, TimeSpan wait, ILogger log, CancellationToken cancellationToken)
+        => PostgresEndpoint.LockForMigrationAsync(_connection, versionTable, wait, log, cancellationToken);
 
     public override Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken)
         => ExecuteAsync($"TRUNCATE {string.Join(", ", tables.Select(PgSql.Table))}", cancellationToken);

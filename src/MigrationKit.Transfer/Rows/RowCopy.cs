@@ -24,7 +24,7 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
         var (tables, filters) = CopyChecks.Selectable(model, options, source.Kind, target.Kind);
         await using var from = await RowDatabase.OpenAsync(source, "source", cancellationToken);
         await using var to = await RowDatabase.OpenAsync(target, "target", cancellationToken);
-        await using var migrationLock = await to.LockForMigrationAsync(options.VersionTable, _log, cancellationToken);
+        await using var migrationLock = await to.LockForMigrationAsync(options.VersionTable, options.LockWait, _log, cancellationToken);
         await from.BeginSnapshotAsync(cancellationToken);
         var sourceRevision = await from.ReadRevisionAsync(options.VersionTable, cancellationToken);
         var sourceCatalog = await from.ReadCatalogAsync(cancellationToken);

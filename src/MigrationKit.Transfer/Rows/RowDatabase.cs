@@ -62,7 +62,7 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
     public abstract Task<IReadOnlySet<string>?> NonDeferrableForeignKeysAsync(bool disableTriggers, CancellationToken cancellationToken);
 
     /// <summary>As a target: the migration lock that upgrade takes, held until disposed, so a copy never loads a database an upgrade is changing.</summary>
-    public abstract Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, ILogger log, CancellationToken cancellationToken);
+    public abstract Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, TimeSpan wait, ILogger log, CancellationToken cancellationToken);
 
     /// <summary>Empties the tables together (they may reference each other).</summary>
     public abstract Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken);

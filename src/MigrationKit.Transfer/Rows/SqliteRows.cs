@@ -135,8 +135,8 @@ internal sealed class SqliteRows : RowDatabase
         => Task.FromResult<IReadOnlySet<string>?>(null);
 
     /// <summary>The OS file lock beside the database file that upgrade takes.</summary>
-    public override Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, ILogger log, CancellationToken cancellationToken)
-        => DatabaseDialect.For(DatabaseDialect.SqliteProvider).AcquireLockAsync(Connection, versionTable, cancellationToken);
+    public override Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, TimeSpan wait, ILogger log, CancellationToken cancellationToken)
+        => DatabaseDialect.For(DatabaseDialect.SqliteProvider).AcquireLockAsync(Connection, versionTable, wait, log, cancellationToken);
 
     public override async Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken)
     {
