@@ -88,14 +88,11 @@ internal sealed class PostgresRows : RowDatabase
     public override Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, ILogger log, CancellationToken cancellationToken)
         => PostgresEndpoint.LockForMigrationAsync(_connection, versionTable, log, cancellationToken);
 
-    public override Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken)
-        => ExecuteAsync($"TRUNCATE {string.Join(", ", tables.Select(PgSql.Table))}", cancellationToken);
-
-    public override async Task BeginUnitAsync(LoadUnit unit, bool disableTriggers, CancellationToken cancellationToken)
+    protected override async Task BeginUnitAsync(LoadUnit unit, bool disableTriggers, bool truncate, CancellationToken cancellationToken)
     {
         await ExecuteAsync("BEGIN", cancellationToken);
         _restoreForeignKeys = await TargetTables.PrepareAsync(
-            _connection, unit, disableTriggers,
+            _connection, unit, disableTriggers, truncate,
             _foreignKeys ?? throw new InvalidOperationException("The target's foreign keys are read before a unit loads."),
             cancellationToken);
     }
