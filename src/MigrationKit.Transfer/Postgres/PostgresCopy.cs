@@ -28,14 +28,16 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
         await using var source = PostgresEndpoint.Create("source", sourceConnection);
         await using var target = PostgresEndpoint.Create("target", targetConnection);
 
-        // The exporting transaction stays open until the copy ends: the snapshot lives as long as it does.
         await using var snapshotHolder = await source.OpenAsync(cancellationToken);
+        await using var control = await target.OpenAsync(cancellationToken);
+        SameDatabase.Refuse(await SameDatabase.OfPostgresAsync(snapshotHolder, cancellationToken), await SameDatabase.OfPostgresAsync(control, cancellationToken), source.Display);
+
+        // The exporting transaction stays open until the copy ends: the snapshot lives as long as it does.
         await PostgresEndpoint.ExecuteAsync(snapshotHolder, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", cancellationToken);
         var snapshot = (string)(await PostgresEndpoint.ScalarAsync(snapshotHolder, "SELECT pg_export_snapshot()", cancellationToken))!;
         var sourceRevision = await PostgresEndpoint.ReadRevisionAsync(snapshotHolder, _options.VersionTable, cancellationToken);
         var sourceCatalog = await PostgresEndpoint.ReadCatalogAsync(snapshotHolder, cancellationToken);
 
-        await using var control = await target.OpenAsync(cancellationToken);
         await using var migrationLock = await PostgresEndpoint.LockForMigrationAsync(control, _options.VersionTable, _log, cancellationToken);
         var targetRevision = await PostgresEndpoint.ReadRevisionAsync(control, _options.VersionTable, cancellationToken);
         var targetCatalog = await PostgresEndpoint.ReadCatalogAsync(control, cancellationToken);

@@ -45,6 +45,8 @@ internal sealed class PostgresRows : RowDatabase
         }
     }
 
+    public override Task<string> IdentityAsync(CancellationToken cancellationToken) => SameDatabase.OfPostgresAsync(_connection, cancellationToken);
+
     public override Task<IReadOnlyList<string>> ReadRevisionAsync(string versionTable, CancellationToken cancellationToken)
         => PostgresEndpoint.ReadRevisionAsync(_connection, versionTable, cancellationToken);
 

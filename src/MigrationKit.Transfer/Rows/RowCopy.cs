@@ -24,6 +24,7 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
         var (tables, filters) = CopyChecks.Selectable(model, options, source.Kind, target.Kind);
         await using var from = await RowDatabase.OpenAsync(source, "source", cancellationToken);
         await using var to = await RowDatabase.OpenAsync(target, "target", cancellationToken);
+        SameDatabase.Refuse(await from.IdentityAsync(cancellationToken), await to.IdentityAsync(cancellationToken), from.Display);
         await using var migrationLock = await to.LockForMigrationAsync(options.VersionTable, _log, cancellationToken);
         await from.BeginSnapshotAsync(cancellationToken);
         var sourceRevision = await from.ReadRevisionAsync(options.VersionTable, cancellationToken);

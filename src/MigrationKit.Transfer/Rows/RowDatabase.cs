@@ -30,6 +30,9 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
             ? SqliteRows.Open(endpoint.ConnectionString, role)
             : await PostgresRows.OpenAsync(endpoint.ConnectionString, role, cancellationToken);
 
+    /// <summary>Which database this is, the same for every spelling of its connection string (see <see cref="SameDatabase"/>).</summary>
+    public abstract Task<string> IdentityAsync(CancellationToken cancellationToken);
+
     public abstract Task<IReadOnlyList<string>> ReadRevisionAsync(string versionTable, CancellationToken cancellationToken);
 
     public abstract Task<DatabaseCatalog> ReadCatalogAsync(CancellationToken cancellationToken);

@@ -86,6 +86,8 @@ internal sealed class SqliteRows : RowDatabase
         return new SqliteRows(role, connection, display);
     }
 
+    public override Task<string> IdentityAsync(CancellationToken cancellationToken) => Task.FromResult(SameDatabase.OfSqliteFile(Display));
+
     public override async Task<IReadOnlyList<string>> ReadRevisionAsync(string versionTable, CancellationToken cancellationToken)
     {
         var exists = await ListAsync($"SELECT name FROM sqlite_master WHERE type = 'table' AND name = {PgSql.Literal(versionTable)}", r => r.GetString(0), cancellationToken);
