@@ -76,14 +76,49 @@ internal sealed class SqliteRows : RowDatabase
         try
         {
             connection.Open();
+            if (role != "source")
+            {
+                RequireWritable(connection, display);
+            }
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is SqliteException or MigrationKitException)
         {
             connection.Dispose();
-            throw new MigrationKitException($"Cannot open the {role} database {display}: {e.Message}", null, e);
+            throw e as MigrationKitException ?? new MigrationKitException($"Cannot open the {role} database {display}: {e.Message}", null, e);
         }
 
         return new SqliteRows(role, connection, display);
+    }
+
+    /// <summary>
+    /// A target that cannot be written is one line before any lock or table is touched, not a
+    /// failure half-way (or a wait) later. As root, file modes do not stop writes, but an immutable
+    /// file or a read-only mount does.
+    /// </summary>
+    private static void RequireWritable(SqliteConnection connection, string path)
+    {
+        // Asked to open read-write, SQLite falls back to read-only when the OS refuses to write the file.
+        if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+        {
+            throw new MigrationKitException(
+                $"The target database {path} is read-only: the file, or the file system it is on, takes no writes.",
+                "Make it writable (file permissions, chattr -i, a read-write mount), or copy into another file.");
+        }
+
+        // SQLite writes its rollback journal beside the file, so the folder must take a new file too.
+        var folder = Path.GetDirectoryName(path)!;
+        try
+        {
+            using (File.Create(Path.Combine(folder, $".migratekit-probe-{Guid.NewGuid():N}"), 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MigrationKitException(
+                $"The target database's folder {folder} takes no new file ({e.Message}), and SQLite writes its journal there.",
+                "Make the folder writable, or copy into a file in another folder.", e);
+        }
     }
 
     public override Task<string> IdentityAsync(CancellationToken cancellationToken) => Task.FromResult(SameDatabase.OfSqliteFile(Display));
