@@ -27,7 +27,7 @@ internal sealed record CopyOptions
 
     public ConflictMode OnConflict { get; init; } = ConflictMode.Error;
 
-    /// <summary>Empty the selected target tables (in one statement) before loading them.</summary>
+    /// <summary>Empty each selected target table inside the transaction that loads it.</summary>
     public bool Truncate { get; init; }
 
     /// <summary>Load with triggers and foreign-key checks off (session_replication_role = replica).</summary>

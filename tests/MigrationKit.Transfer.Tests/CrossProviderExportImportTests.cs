@@ -112,7 +112,7 @@ public sealed class CrossProviderExportImportTests
 
         Assert.StartsWith($"{accounts}, line 4, column Active: ", error.Message, StringComparison.Ordinal);
         Assert.Contains("maybe", error.Message, StringComparison.Ordinal);
-        Assert.EndsWith("accounts was left as it was.", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("accounts was left as it was. No table of the target was changed.", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, await target.CountAsync("accounts"));
     }
 

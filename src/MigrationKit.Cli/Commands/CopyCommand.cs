@@ -38,7 +38,7 @@ internal sealed class CopyCommand : CliCommand
         _jobs = command.Option("-j|--jobs <N>", "Tables copied at once between PostgreSQL databases (with SQLite: one at a time). Default: the number of cores.", CommandOptionType.SingleValue);
         _onConflict = command.Option("--on-conflict <MODE>", "A row whose key exists in the target: error (default), skip, or update.", CommandOptionType.SingleValue)
             .Accepts(v => v.Values("error", "skip", "update"));
-        _truncate = command.Option("--truncate", "Empty the target's tables first.", CommandOptionType.NoValue);
+        _truncate = command.Option("--truncate", "Empty each selected table in the transaction that loads it (a failed copy leaves it as it was).", CommandOptionType.NoValue);
         _where = command.Option("--where <FILTER>", "TABLE:PREDICATE: copy only the rows of TABLE where PREDICATE holds, e.g. \"orders:created_at >= '2024-01-01' AND status IN ('open', 'paid')\" (the table's columns, literals, comparisons, AND/OR/NOT, IN, BETWEEN, IS NULL, LIKE, casts, a few pure functions; repeatable).", CommandOptionType.MultipleValue);
         (_tables, _exclude) = TableOptions.Add(command);
         _force = command.Option("--force", "Go on despite revision or column differences, copying the columns that line up.", CommandOptionType.NoValue);

@@ -19,7 +19,7 @@ internal sealed class ImportCommand : CliCommand
     {
         _directory = command.Argument("directory", "The folder export wrote.").IsRequired();
         _to = command.Option("--to <CONNECTION>", "The database to load. Default: the app's own (--connection).", CommandOptionType.SingleValue);
-        _truncate = command.Option("--truncate", "Empty the tables first.", CommandOptionType.NoValue);
+        _truncate = command.Option("--truncate", "Empty each table in the transaction that loads it (a failed import leaves it as it was).", CommandOptionType.NoValue);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)

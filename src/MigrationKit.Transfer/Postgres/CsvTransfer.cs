@@ -85,37 +85,20 @@ internal sealed partial class CsvTransfer(string connectionString, string versio
             TableSelection.Require(byName.Keys.ToHashSet(StringComparer.Ordinal), entry.Table, "The manifest");
         }
 
-        if (truncate && entries.Count > 0)
-        {
-            await PostgresEndpoint.ExecuteAsync(control, $"TRUNCATE {string.Join(", ", entries.Keys.Select(t => PgSql.Table(byName[t])))}", cancellationToken);
-        }
-
         var foreignKeys = await TargetForeignKeys.ReadAsync(control, cancellationToken);
-        var units = LoadOrder.Plan(entries.Keys.Select(t => byName[t]).ToList(), foreignKeys.CheckedAtOnce);
+        var units = LoadOrder.Plan(entries.Keys.Select(t => byName[t]).ToList(), foreignKeys.CheckedAtOnce, truncate);
         var results = new List<TableResult>();
         var buffer = ArrayPool<char>.Shared.Rent(BufferChars);
         try
         {
             foreach (var unit in units)
             {
-                await using var transaction = await control.BeginTransactionAsync(cancellationToken);
-                var restore = await TargetTables.PrepareAsync(control, unit, disableTriggers: false, foreignKeys, cancellationToken);
-                foreach (var table in unit.Tables)
-                {
-                    results.Add(await LoadAsync(control, table, entries[table.DisplayName], directory, buffer, cancellationToken));
-                }
-
-                await TargetTables.RestoreAsync(control, unit, restore, cancellationToken);
-
-                try
-                {
-                    await transaction.CommitAsync(cancellationToken);
-                }
-                catch (PostgresException e)
-                {
-                    throw TargetTables.Failed(unit, e, LoadAdvice.Import);
-                }
+                results.AddRange(await LoadUnitAsync(control, unit, truncate, foreignKeys, entries, directory, buffer, cancellationToken));
             }
+        }
+        catch (MigrationKitException e)
+        {
+            throw LoadFailure.Explain(e, results.Select(r => r.Table));
         }
         finally
         {
@@ -125,6 +108,33 @@ internal sealed partial class CsvTransfer(string connectionString, string versio
         foreach (var result in results)
         {
             progress?.Finished(result);
+        }
+
+        return results;
+    }
+
+    /// <summary>One unit in its own transaction: emptied (--truncate), loaded, checked against the manifest, committed.</summary>
+    private async Task<List<TableResult>> LoadUnitAsync(
+        NpgsqlConnection control, LoadUnit unit, bool truncate, TargetForeignKeys foreignKeys, Dictionary<string, ManifestTable> entries, string directory, char[] buffer,
+        CancellationToken cancellationToken)
+    {
+        await using var transaction = await control.BeginTransactionAsync(cancellationToken);
+        var restore = await TargetTables.PrepareAsync(control, unit, disableTriggers: false, truncate, foreignKeys, cancellationToken, LoadAdvice.Import);
+        var results = new List<TableResult>(unit.Tables.Count);
+        foreach (var table in unit.Tables)
+        {
+            results.Add(await LoadAsync(control, table, entries[table.DisplayName], directory, buffer, cancellationToken));
+        }
+
+        await TargetTables.RestoreAsync(control, unit, restore, cancellationToken);
+
+        try
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (PostgresException e)
+        {
+            throw TargetTables.Failed(unit, e, LoadAdvice.Import);
         }
 
         return results;

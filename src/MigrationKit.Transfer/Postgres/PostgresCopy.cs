@@ -28,14 +28,16 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
         await using var source = PostgresEndpoint.Create("source", sourceConnection);
         await using var target = PostgresEndpoint.Create("target", targetConnection);
 
-        // The exporting transaction stays open until the copy ends: the snapshot lives as long as it does.
         await using var snapshotHolder = await source.OpenAsync(cancellationToken);
+        await using var control = await target.OpenAsync(cancellationToken);
+        SameDatabase.Refuse(await SameDatabase.OfPostgresAsync(snapshotHolder, cancellationToken), await SameDatabase.OfPostgresAsync(control, cancellationToken), source.Display);
+
+        // The exporting transaction stays open until the copy ends: the snapshot lives as long as it does.
         await PostgresEndpoint.ExecuteAsync(snapshotHolder, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", cancellationToken);
         var snapshot = (string)(await PostgresEndpoint.ScalarAsync(snapshotHolder, "SELECT pg_export_snapshot()", cancellationToken))!;
         var sourceRevision = await PostgresEndpoint.ReadRevisionAsync(snapshotHolder, _options.VersionTable, cancellationToken);
         var sourceCatalog = await PostgresEndpoint.ReadCatalogAsync(snapshotHolder, cancellationToken);
 
-        await using var control = await target.OpenAsync(cancellationToken);
         await using var migrationLock = await PostgresEndpoint.LockForMigrationAsync(control, _options.VersionTable, _options.LockWait, _log, cancellationToken);
         var targetRevision = await PostgresEndpoint.ReadRevisionAsync(control, _options.VersionTable, cancellationToken);
         var targetCatalog = await PostgresEndpoint.ReadCatalogAsync(control, cancellationToken);
@@ -49,14 +51,8 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
         var results = CopyChecks.Skipped(plans, finished, _progress);
 
         var pending = plans.Where(p => !finished.Contains(p.Table.DisplayName)).ToList();
-        if (_options.Truncate && pending.Count > 0)
-        {
-            // One statement, so tables that reference each other can be emptied together.
-            await PostgresEndpoint.ExecuteAsync(control, $"TRUNCATE {string.Join(", ", pending.Select(p => PgSql.Table(p.Table)))}", cancellationToken);
-        }
-
         var foreignKeys = await TargetForeignKeys.ReadAsync(control, cancellationToken);
-        var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), _options.DisableTriggers ? null : foreignKeys.CheckedAtOnce);
+        var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), _options.DisableTriggers ? null : foreignKeys.CheckedAtOnce, _options.Truncate);
         var planOf = pending.ToDictionary(p => p.Table.DisplayName, StringComparer.Ordinal);
         var rangesOf = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var plan in pending)
@@ -124,7 +120,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
 
         if (failure is not null)
         {
-            ExceptionDispatchInfo.Throw(failure);
+            ExceptionDispatchInfo.Throw(LoadFailure.Explain(failure, results.Select(r => r.Table)));
         }
 
         return results;
@@ -147,7 +143,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
             await using var reader = await OpenReaderAsync(cancellationToken);
             await using var writer = await target.OpenAsync(cancellationToken);
             await using var transaction = await writer.BeginTransactionAsync(cancellationToken);
-            var restore = await TargetTables.PrepareAsync(writer, unit, _options.DisableTriggers, foreignKeys, cancellationToken);
+            var restore = await TargetTables.PrepareAsync(writer, unit, _options.DisableTriggers, _options.Truncate, foreignKeys, cancellationToken);
 
             var results = new List<TableResult>(unit.Tables.Count);
             for (var i = 0; i < unit.Tables.Count; i++)

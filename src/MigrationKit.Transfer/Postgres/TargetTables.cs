@@ -10,29 +10,41 @@ internal static class TargetTables
     /// <summary>
     /// Inside the unit's transaction: triggers off when asked; otherwise the foreign keys the user may
     /// suspend dropped (see <see cref="TargetForeignKeys"/>) and the deferrable ones of a cycle
-    /// deferred. Returns what <see cref="RestoreAsync"/> runs before the commit.
+    /// deferred; then, for --truncate, the unit's tables emptied, so a failed or killed load rolls the
+    /// emptying back with the rows. Returns what <see cref="RestoreAsync"/> runs before the commit.
     /// </summary>
-    public static async Task<string?> PrepareAsync(NpgsqlConnection writer, LoadUnit unit, bool disableTriggers, TargetForeignKeys foreignKeys, CancellationToken cancellationToken)
+    /// <param name="advice">What a failure's hint may advise; <see cref="LoadAdvice.Copy"/> by default.</param>
+    public static async Task<string?> PrepareAsync(
+        NpgsqlConnection writer, LoadUnit unit, bool disableTriggers, bool truncate, TargetForeignKeys foreignKeys, CancellationToken cancellationToken, LoadAdvice? advice = null)
     {
         try
         {
+            string? restore = null;
             if (disableTriggers)
             {
                 await PostgresEndpoint.ExecuteAsync(writer, "SET LOCAL session_replication_role = replica", cancellationToken);
-                return null;
+            }
+            else
+            {
+                restore = await foreignKeys.SuspendAsync(writer, unit, cancellationToken);
+                if (unit.IsCycle)
+                {
+                    await PostgresEndpoint.ExecuteAsync(writer, "SET CONSTRAINTS ALL DEFERRED", cancellationToken);
+                }
             }
 
-            var restore = await foreignKeys.SuspendAsync(writer, unit, cancellationToken);
-            if (unit.IsCycle)
+            if (truncate)
             {
-                await PostgresEndpoint.ExecuteAsync(writer, "SET CONSTRAINTS ALL DEFERRED", cancellationToken);
+                // One statement: the unit's tables may reference each other. A table outside the unit
+                // that references one of them makes TRUNCATE refuse, rather than empty it too.
+                await PostgresEndpoint.ExecuteAsync(writer, $"TRUNCATE {string.Join(", ", unit.Tables.Select(PgSql.Table))}", cancellationToken);
             }
 
             return restore;
         }
         catch (PostgresException e)
         {
-            throw Failed(unit, e);
+            throw Failed(unit, e, advice);
         }
     }
 

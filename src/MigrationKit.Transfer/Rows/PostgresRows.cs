@@ -45,6 +45,8 @@ internal sealed class PostgresRows : RowDatabase
         }
     }
 
+    public override Task<string> IdentityAsync(CancellationToken cancellationToken) => SameDatabase.OfPostgresAsync(_connection, cancellationToken);
+
     public override Task<IReadOnlyList<string>> ReadRevisionAsync(string versionTable, CancellationToken cancellationToken)
         => PostgresEndpoint.ReadRevisionAsync(_connection, versionTable, cancellationToken);
 
@@ -88,14 +90,11 @@ internal sealed class PostgresRows : RowDatabase
     public override Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, TimeSpan wait, ILogger log, CancellationToken cancellationToken)
         => PostgresEndpoint.LockForMigrationAsync(_connection, versionTable, wait, log, cancellationToken);
 
-    public override Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken)
-        => ExecuteAsync($"TRUNCATE {string.Join(", ", tables.Select(PgSql.Table))}", cancellationToken);
-
-    public override async Task BeginUnitAsync(LoadUnit unit, bool disableTriggers, CancellationToken cancellationToken)
+    protected override async Task BeginUnitAsync(LoadUnit unit, bool disableTriggers, bool truncate, CancellationToken cancellationToken)
     {
         await ExecuteAsync("BEGIN", cancellationToken);
         _restoreForeignKeys = await TargetTables.PrepareAsync(
-            _connection, unit, disableTriggers,
+            _connection, unit, disableTriggers, truncate,
             _foreignKeys ?? throw new InvalidOperationException("The target's foreign keys are read before a unit loads."),
             cancellationToken);
     }

@@ -24,6 +24,7 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
         var (tables, filters) = CopyChecks.Selectable(model, options, source.Kind, target.Kind);
         await using var from = await RowDatabase.OpenAsync(source, "source", cancellationToken);
         await using var to = await RowDatabase.OpenAsync(target, "target", cancellationToken);
+        SameDatabase.Refuse(await from.IdentityAsync(cancellationToken), await to.IdentityAsync(cancellationToken), from.Display);
         await using var migrationLock = await to.LockForMigrationAsync(options.VersionTable, options.LockWait, _log, cancellationToken);
         await from.BeginSnapshotAsync(cancellationToken);
         var sourceRevision = await from.ReadRevisionAsync(options.VersionTable, cancellationToken);
@@ -43,17 +44,22 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
         var finished = await CopyProgressTable.StartAsync(to.Connection, from.Display, options.Resume, cancellationToken);
         var results = CopyChecks.Skipped(plans, finished, progress);
         var pending = plans.Where(p => !finished.Contains(p.Table.DisplayName)).ToList();
-        if (options.Truncate && pending.Count > 0)
+        var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), await to.NonDeferrableForeignKeysAsync(options.DisableTriggers, cancellationToken), options.Truncate);
+        var planOf = pending.ToDictionary(p => p.Table.DisplayName, StringComparer.Ordinal);
+        var loaded = new List<TableResult>();
+        try
         {
-            await to.TruncateAsync(pending.Select(p => p.Table).ToList(), cancellationToken);
+            foreach (var unit in units)
+            {
+                loaded.AddRange(await LoadUnitAsync(from, to, unit, planOf, cancellationToken));
+            }
+        }
+        catch (MigrationKitException e)
+        {
+            throw LoadFailure.Explain(e, loaded.Select(r => r.Table));
         }
 
-        var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), await to.NonDeferrableForeignKeysAsync(options.DisableTriggers, cancellationToken));
-        var planOf = pending.ToDictionary(p => p.Table.DisplayName, StringComparer.Ordinal);
-        foreach (var unit in units)
-        {
-            results.AddRange(await LoadUnitAsync(from, to, unit, planOf, cancellationToken));
-        }
+        results.AddRange(loaded);
 
         if (options.Verify)
         {
@@ -69,7 +75,7 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
         RowDatabase from, RowDatabase to, LoadUnit unit, Dictionary<string, TablePlan> plans, CancellationToken cancellationToken)
     {
         var results = new List<TableResult>(unit.Tables.Count);
-        await to.LoadUnitAsync(unit, options.DisableTriggers, async () =>
+        await to.LoadUnitAsync(unit, options.DisableTriggers, options.Truncate, async () =>
         {
             for (var i = 0; i < unit.Tables.Count; i++)
             {

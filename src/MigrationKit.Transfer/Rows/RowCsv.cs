@@ -84,22 +84,26 @@ internal static class RowCsv
             TableSelection.Require(byName.Keys.ToHashSet(StringComparer.Ordinal), entry.Table, "The manifest");
         }
 
-        if (truncate && entries.Count > 0)
-        {
-            await target.TruncateAsync(entries.Keys.Select(t => byName[t]).ToList(), cancellationToken);
-        }
-
         var results = new List<TableResult>();
-        foreach (var unit in LoadOrder.Plan(entries.Keys.Select(t => byName[t]).ToList(), await target.NonDeferrableForeignKeysAsync(false, cancellationToken)))
+        try
         {
-            await target.LoadUnitAsync(unit, disableTriggers: false, async () =>
+            foreach (var unit in LoadOrder.Plan(entries.Keys.Select(t => byName[t]).ToList(), await target.NonDeferrableForeignKeysAsync(false, cancellationToken), truncate))
             {
-                for (var i = 0; i < unit.Tables.Count; i++)
+                var loaded = new List<TableResult>(unit.Tables.Count);
+                await target.LoadUnitAsync(unit, disableTriggers: false, truncate, async () =>
                 {
-                    var entry = entries[unit.Tables[i].DisplayName];
-                    results.Add(await LoadAsync(target, new TablePlan(unit.Tables[i], entry.Columns, null), entry, directory, i, progress, cancellationToken));
-                }
-            }, cancellationToken);
+                    for (var i = 0; i < unit.Tables.Count; i++)
+                    {
+                        var entry = entries[unit.Tables[i].DisplayName];
+                        loaded.Add(await LoadAsync(target, new TablePlan(unit.Tables[i], entry.Columns, null), entry, directory, i, progress, cancellationToken));
+                    }
+                }, cancellationToken);
+                results.AddRange(loaded);
+            }
+        }
+        catch (MigrationKitException e)
+        {
+            throw LoadFailure.Explain(e, results.Select(r => r.Table));
         }
 
         foreach (var result in results)

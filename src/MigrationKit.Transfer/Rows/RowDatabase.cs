@@ -30,6 +30,9 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
             ? SqliteRows.Open(endpoint.ConnectionString, role)
             : await PostgresRows.OpenAsync(endpoint.ConnectionString, role, cancellationToken);
 
+    /// <summary>Which database this is, the same for every spelling of its connection string (see <see cref="SameDatabase"/>).</summary>
+    public abstract Task<string> IdentityAsync(CancellationToken cancellationToken);
+
     public abstract Task<IReadOnlyList<string>> ReadRevisionAsync(string versionTable, CancellationToken cancellationToken);
 
     public abstract Task<DatabaseCatalog> ReadCatalogAsync(CancellationToken cancellationToken);
@@ -64,23 +67,22 @@ internal abstract class RowDatabase(string role) : IAsyncDisposable
     /// <summary>As a target: the migration lock that upgrade takes, held until disposed, so a copy never loads a database an upgrade is changing.</summary>
     public abstract Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, TimeSpan wait, ILogger log, CancellationToken cancellationToken);
 
-    /// <summary>Empties the tables together (they may reference each other).</summary>
-    public abstract Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken);
-
-    public abstract Task BeginUnitAsync(LoadUnit unit, bool disableTriggers, CancellationToken cancellationToken);
+    /// <summary>Begins the unit's transaction; with <paramref name="truncate"/>, empties its tables inside it.</summary>
+    protected abstract Task BeginUnitAsync(LoadUnit unit, bool disableTriggers, bool truncate, CancellationToken cancellationToken);
 
     /// <summary>What a unit's transaction must still do before its commit (a target may have set something aside in <see cref="BeginUnitAsync"/>).</summary>
     protected virtual Task FinishUnitAsync(LoadUnit unit, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// Runs <paramref name="load"/> in the unit's own transaction and commits it; any failure rolls
-    /// it back, so the unit's tables are as they were or complete.
+    /// Empties the unit's tables when asked (--truncate), runs <paramref name="load"/> and commits, all
+    /// in the unit's own transaction; any failure rolls it back, so the unit's tables are as they were
+    /// or complete.
     /// </summary>
-    public async Task LoadUnitAsync(LoadUnit unit, bool disableTriggers, Func<Task> load, CancellationToken cancellationToken)
+    public async Task LoadUnitAsync(LoadUnit unit, bool disableTriggers, bool truncate, Func<Task> load, CancellationToken cancellationToken)
     {
-        await BeginUnitAsync(unit, disableTriggers, cancellationToken);
         try
         {
+            await BeginUnitAsync(unit, disableTriggers, truncate, cancellationToken);
             await load();
             await FinishUnitAsync(unit, cancellationToken);
             await CommitAsync(cancellationToken);

@@ -20,6 +20,7 @@ namespace MigrationKit.Transfer.Rows;
 internal sealed class SqliteRows : RowDatabase
 {
     private readonly SqliteConnection _connection;
+    private LoadUnit? _emptied;
 
     private SqliteRows(string role, SqliteConnection connection, string display)
         : base(role)
@@ -75,15 +76,52 @@ internal sealed class SqliteRows : RowDatabase
         try
         {
             connection.Open();
+            if (role != "source")
+            {
+                RequireWritable(connection, display);
+            }
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is SqliteException or MigrationKitException)
         {
             connection.Dispose();
-            throw new MigrationKitException($"Cannot open the {role} database {display}: {e.Message}", null, e);
+            throw e as MigrationKitException ?? new MigrationKitException($"Cannot open the {role} database {display}: {e.Message}", null, e);
         }
 
         return new SqliteRows(role, connection, display);
     }
+
+    /// <summary>
+    /// A target that cannot be written is one line before any lock or table is touched, not a
+    /// failure half-way (or a wait) later. As root, file modes do not stop writes, but an immutable
+    /// file or a read-only mount does.
+    /// </summary>
+    private static void RequireWritable(SqliteConnection connection, string path)
+    {
+        // Asked to open read-write, SQLite falls back to read-only when the OS refuses to write the file.
+        if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+        {
+            throw new MigrationKitException(
+                $"The target database {path} is read-only: the file, or the file system it is on, takes no writes.",
+                "Make it writable (file permissions, chattr -i, a read-write mount), or copy into another file.");
+        }
+
+        // SQLite writes its rollback journal beside the file, so the folder must take a new file too.
+        var folder = Path.GetDirectoryName(path)!;
+        try
+        {
+            using (File.Create(Path.Combine(folder, $".migratekit-probe-{Guid.NewGuid():N}"), 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MigrationKitException(
+                $"The target database's folder {folder} takes no new file ({e.Message}), and SQLite writes its journal there.",
+                "Make the folder writable, or copy into a file in another folder.", e);
+        }
+    }
+
+    public override Task<string> IdentityAsync(CancellationToken cancellationToken) => Task.FromResult(SameDatabase.OfSqliteFile(Display));
 
     public override async Task<IReadOnlyList<string>> ReadRevisionAsync(string versionTable, CancellationToken cancellationToken)
     {
@@ -138,26 +176,7 @@ internal sealed class SqliteRows : RowDatabase
     public override Task<IAsyncDisposable> LockForMigrationAsync(string versionTable, TimeSpan wait, ILogger log, CancellationToken cancellationToken)
         => DatabaseDialect.For(DatabaseDialect.SqliteProvider).AcquireLockAsync(Connection, versionTable, wait, log, cancellationToken);
 
-    public override async Task TruncateAsync(IReadOnlyList<TransferTable> tables, CancellationToken cancellationToken)
-    {
-        await ExecuteAsync("BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON", cancellationToken);
-        try
-        {
-            foreach (var table in tables)
-            {
-                await ExecuteAsync($"DELETE FROM {Table(table)}", cancellationToken);
-            }
-
-            await CommitAsync(cancellationToken);
-        }
-        catch
-        {
-            await RollbackAsync();
-            throw;
-        }
-    }
-
-    public override async Task BeginUnitAsync(LoadUnit unit, bool disableTriggers, CancellationToken cancellationToken)
+    protected override async Task BeginUnitAsync(LoadUnit unit, bool disableTriggers, bool truncate, CancellationToken cancellationToken)
     {
         if (disableTriggers)
         {
@@ -166,7 +185,47 @@ internal sealed class SqliteRows : RowDatabase
                 "Leave it out: a SQLite target checks foreign keys only when each table (or cycle) commits, so the load order never trips them.");
         }
 
-        await ExecuteAsync("BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON", cancellationToken);
+        _emptied = truncate ? unit : null;
+        if (!truncate)
+        {
+            await ExecuteAsync("PRAGMA foreign_keys = ON; BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON", cancellationToken);
+            return;
+        }
+
+        // With foreign keys on, DELETE would run the ON DELETE actions of tables the user did not
+        // select (CASCADE would empty them too). Off, nothing cascades; FinishUnitAsync checks every
+        // key into and out of the unit's tables before the commit instead. The pragma is a no-op
+        // inside a transaction, so it goes first.
+        await ExecuteAsync("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE", cancellationToken);
+        foreach (var table in unit.Tables)
+        {
+            await ExecuteAsync($"DELETE FROM {Table(table)}", cancellationToken);
+        }
+    }
+
+    /// <summary>After a unit that emptied its tables: any row, of any table, whose foreign key points at nothing fails the unit.</summary>
+    protected override async Task FinishUnitAsync(LoadUnit unit, CancellationToken cancellationToken)
+    {
+        if (_emptied != unit)
+        {
+            return;
+        }
+
+        var names = string.Join(", ", unit.Tables.Select(t => PgSql.Literal(t.Name)));
+        var broken = await ListAsync($"""
+            SELECT DISTINCT c."table", c.parent
+            FROM sqlite_master m JOIN pragma_foreign_key_check(m.name) c
+            WHERE m.type = 'table' AND (m.name COLLATE NOCASE IN ({names})
+              OR EXISTS (SELECT 1 FROM pragma_foreign_key_list(m.name) f WHERE f."table" COLLATE NOCASE IN ({names})))
+            ORDER BY 1, 2
+            """, r => (Table: r.GetString(0), Parent: r.GetString(1)), cancellationToken);
+        if (broken.Count > 0)
+        {
+            var (child, parent) = broken[0];
+            throw new MigrationKitException(
+                $"Loading {string.Join(", ", unit.Tables.Select(t => t.DisplayName))} failed, and the target keeps them as they were: rows of {child} reference rows of {parent} that the load removes.",
+                $"--truncate empties only the tables selected: select {child} too, or load without --truncate.");
+        }
     }
 
     public override async Task<ITableLoad> BeginTableAsync(TablePlan plan, int index, ConflictMode mode, CancellationToken cancellationToken)

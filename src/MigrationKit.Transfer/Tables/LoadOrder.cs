@@ -6,12 +6,15 @@ namespace MigrationKit.Transfer.Tables;
 /// Tables grouped into the units a transfer loads, in foreign-key order: a unit may start once the
 /// units it references are done. Tables that reference each other in a cycle form one unit, loaded in
 /// one transaction with deferrable constraints deferred; within it the tables are ordered by the
-/// constraints that cannot be deferred.
+/// constraints that cannot be deferred. With --truncate, tables linked by a foreign key load in one
+/// unit: emptying a table in a transaction of its own would leave the rows that reference it pointing
+/// at nothing, or take them along.
 /// </summary>
 internal static class LoadOrder
 {
     /// <param name="checkedAtOnce">Names of the foreign keys the target checks row by row as rows arrive (not DEFERRABLE, not suspended for the load); null when triggers are disabled and nothing is checked.</param>
-    public static IReadOnlyList<LoadUnit> Plan(IReadOnlyList<TransferTable> tables, IReadOnlySet<string>? checkedAtOnce)
+    /// <param name="truncate">Whether each unit empties its tables first.</param>
+    public static IReadOnlyList<LoadUnit> Plan(IReadOnlyList<TransferTable> tables, IReadOnlySet<string>? checkedAtOnce, bool truncate = false)
     {
         var byName = tables.ToDictionary(t => t.DisplayName, StringComparer.Ordinal);
         var components = StronglyConnected(tables, byName);
@@ -38,7 +41,29 @@ internal static class LoadOrder
             units.Add(new LoadUnit(i, OrderWithinCycle(members, byName, checkedAtOnce), dependsOn));
         }
 
-        return units;
+        return truncate ? Linked(units) : units;
+    }
+
+    /// <summary>
+    /// The units joined along their foreign keys, each group keeping its members' order (every unit
+    /// after those it references), so one transaction empties and loads a parent with its children.
+    /// </summary>
+    private static List<LoadUnit> Linked(List<LoadUnit> units)
+    {
+        var group = Enumerable.Range(0, units.Count).ToArray();
+        foreach (var unit in units)
+        {
+            foreach (var principal in unit.DependsOn)
+            {
+                group[Root(unit.Id)] = Root(principal);
+            }
+        }
+
+        return units.GroupBy(u => Root(u.Id))
+            .Select((members, i) => new LoadUnit(i, members.SelectMany(u => u.Tables).ToList(), []))
+            .ToList();
+
+        int Root(int id) => group[id] == id ? id : group[id] = Root(group[id]);
     }
 
     private static IEnumerable<TransferTable> References(TransferTable table, Dictionary<string, TransferTable> byName)
@@ -139,7 +164,7 @@ internal static class LoadOrder
     }
 }
 
-/// <summary>Tables loaded together in one target transaction (more than one only for a foreign-key cycle).</summary>
+/// <summary>Tables loaded together in one target transaction (more than one for a foreign-key cycle, or tables linked by foreign keys under --truncate).</summary>
 internal sealed record LoadUnit(int Id, IReadOnlyList<TransferTable> Tables, IReadOnlyList<int> DependsOn)
 {
     public bool IsCycle => Tables.Count > 1;
