@@ -8,10 +8,16 @@ public static class OperationDescriptions
     /// <summary>
     /// The operations EF Core's differ marks as able to lose data
     /// (<see cref="MigrationOperation.IsDestructiveChange"/>): a dropped table or column, a
-    /// narrowed type, a nullable column made required without a default.
+    /// nullable column made required, a changed type; less a type change that only widens.
     /// </summary>
     public static IReadOnlyList<string> DataLossWarnings(IEnumerable<MigrationOperation> operations)
-        => operations.Where(o => o.IsDestructiveChange).Select(o => "may lose data: " + Describe(o)).ToList();
+        => operations.Where(o => o.IsDestructiveChange && !OnlyWidens(o)).Select(o => "may lose data: " + Describe(o)).ToList();
+
+    /// <summary>A column change that keeps every value: its type widened, and it stays nullable if it was.</summary>
+    private static bool OnlyWidens(MigrationOperation operation)
+        => operation is AlterColumnOperation { ColumnType: { } type, OldColumn: { ColumnType: { } oldType } old } alter
+           && (alter.IsNullable || !old.IsNullable)
+           && TypeWidening.Widens(oldType, type);
 
     public static string Describe(MigrationOperation operation) => operation switch
     {
@@ -22,6 +28,7 @@ public static class OperationDescriptions
         DropColumnOperation drop => $"drop column {Name(drop.Schema, drop.Table)}.{drop.Name}",
         AlterColumnOperation alter => $"alter column {Name(alter.Schema, alter.Table)}.{alter.Name} ({Column(alter.OldColumn)} -> {Column(alter)})",
         RenameColumnOperation rename => $"rename column {Name(rename.Schema, rename.Table)}.{rename.Name} to {rename.NewName}",
+        RenameIndexOperation rename => $"rename index {rename.Name} to {rename.NewName}" + (rename.Table is null ? "" : $" on {Name(rename.Schema, rename.Table)}"),
         CreateIndexOperation index => $"create {(index.IsUnique ? "unique " : "")}index {index.Name} on {Name(index.Schema, index.Table)} ({string.Join(", ", index.Columns)})",
         DropIndexOperation index => $"drop index {index.Name}" + (index.Table is null ? "" : $" on {Name(index.Schema, index.Table)}"),
         AddForeignKeyOperation key => $"add foreign key {key.Name} on {Name(key.Schema, key.Table)} ({string.Join(", ", key.Columns)}) -> {key.PrincipalTable}",
@@ -34,8 +41,9 @@ public static class OperationDescriptions
         => System.Text.RegularExpressions.Regex.Replace(
             operation.GetType().Name.Replace("Operation", "", StringComparison.Ordinal), "(?<=[a-z])(?=[A-Z])", " ").ToLowerInvariant();
 
+    /// <summary>The column's type, spelled once: a store type already holds its length; a CLR type gets it appended.</summary>
     private static string Column(ColumnOperation column)
-        => $"{column.ColumnType ?? column.ClrType.Name}{(column.MaxLength is { } length ? $"({length})" : "")}"
+        => (column.ColumnType ?? column.ClrType.Name + (column.MaxLength is { } length ? $"({length})" : ""))
            + (column.IsNullable ? " null" : " not null");
 
     private static string Name(string? schema, string name) => schema is null ? name : schema + "." + name;

@@ -12,24 +12,24 @@ namespace MigrationKit.Design;
 internal static class Snapshots
 {
     /// <summary>
-    /// The snapshot of revision <paramref name="id"/>, processed as EF processes a stored one
-    /// (a fresh model each time: EF 10's processor returns null when handed the same model
-    /// twice); null when the revision records none.
+    /// The model standing after revision <paramref name="id"/> (its own snapshot, or the one
+    /// <see cref="RevisionCatalog.ModelRevision"/> finds for it), processed as EF processes a
+    /// stored one (a fresh model each time: EF 10's processor returns null when handed the same
+    /// model twice); null when no revision up to there records one: the model is empty.
     /// </summary>
     /// <exception cref="ModelCompiledApartException">
     /// The snapshot uses a type of the app's own assembly, and the model comes from another compile of it.
     /// </exception>
     public static IModel? Build(IServiceProvider services, RevisionCatalog catalog, string id, Assembly modelAssembly)
     {
-        var model = catalog.BuildTargetModel(id);
-        if (model is null)
+        if (catalog.ModelRevision(id) is not { } source || catalog.BuildTargetModel(source) is not { } model)
         {
             return null;
         }
 
         if (TypesOf(model).Select(t => OtherCopy(t, modelAssembly)).FirstOrDefault(t => t is not null) is { } type)
         {
-            throw new ModelCompiledApartException(id, type);
+            throw new ModelCompiledApartException(source, type);
         }
 
         return services.GetRequiredService<ISnapshotModelProcessor>().Process(model);

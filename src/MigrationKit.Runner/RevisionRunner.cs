@@ -329,13 +329,19 @@ public sealed class RevisionRunner
         if (step.Direction == MigrationDirection.Upgrade)
         {
             operations = revision.GetUpgradeOperations(provider);
+            // Only the revision's own snapshot: one that records none may still change the schema
+            // by hand, and a SQLite table rebuilt from its parent's model would silently undo that
+            // (no model makes the provider refuse such an operation in one line instead).
             model = TargetModel(step.Revision.Id);
         }
         else
         {
             operations = revision.GetDowngradeOperations(provider);
-            // The SQL generator needs the model after the operations: the parent's.
-            model = step.Revision.Parents.Count > 0 ? TargetModel(step.Revision.Parents[0]) : null;
+            // The SQL generator needs the model after the operations: the parent's, which a parent
+            // without a snapshot of its own carries forward from its ancestors.
+            model = step.Revision.Parents.Count > 0 && _catalog.ModelRevisionOrNone(step.Revision.Parents[0]) is { } parentModel
+                ? TargetModel(parentModel)
+                : null;
         }
 
         try

@@ -39,9 +39,11 @@ internal sealed class MergeCommand : CliCommand
         var parents = graph.ParentsForMerge(_revisions.Values.Where(v => v is not null).Cast<string>().ToList());
         var labels = _branchLabel.Values.Where(v => v is not null).Cast<string>().ToList();
         graph.ValidateNewBranchLabels(labels);
-        var code = HasSnapshot(app, parents)
-            ? new Autogenerator(app.Context, app.ModelAssembly, app.StartupAssembly).Merge(app.Catalog, parents, _forceSnapshot.HasValue())
-            : null;
+        // A merge records a snapshot only when its branches changed the model apart; otherwise
+        // it carries the one model that holds them all forward, as every revision without one does.
+        var code = app.Catalog.TryMergedModelRevision(parents, out _)
+            ? null
+            : new Autogenerator(app.Context, app.ModelAssembly, app.StartupAssembly).Merge(app.Catalog, parents, _forceSnapshot.HasValue());
         var revision = new RevisionInfo(
             RevisionCommand.NewId(app, _revId.Value()),
             parents,
@@ -51,7 +53,4 @@ internal sealed class MergeCommand : CliCommand
         await Out.WriteLineAsync(RevisionCommand.Write(app, revision, versionPath: null, code));
         return 0;
     }
-
-    private static bool HasSnapshot(AppScope app, IReadOnlyList<string> parents)
-        => parents.Any(p => app.Catalog.BuildTargetModel(p) is not null);
 }
