@@ -141,6 +141,19 @@ public sealed class RevisionRunner
 
     private async Task<MigrationPlan> RunAsync(Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RunLockedAsync(planner, cancellationToken);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            // An interrupt inside a revision is reported by ApplyStepAsync, with the state it left.
+            throw new MigrationKitException("Interrupted before any revision ran", "Nothing was changed.", e);
+        }
+    }
+
+    private async Task<MigrationPlan> RunLockedAsync(Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
+    {
         await using var session = await BeginSessionAsync(cancellationToken);
         // Read and plan only once the lock is held: a second process that waited finds the work done.
         var heads = await ReadHeadsAsync(tableExists: true, cancellationToken);
@@ -159,7 +172,8 @@ public sealed class RevisionRunner
 
             if (_connection.CurrentTransaction is { } open)
             {
-                await open.CommitAsync(cancellationToken);
+                // Once the commit is sent it completes: an interrupt must not leave its outcome unknown.
+                await open.CommitAsync(CancellationToken.None);
             }
         }
         finally
@@ -193,6 +207,7 @@ public sealed class RevisionRunner
             last--;
         }
 
+        var committed = false;
         try
         {
             for (var i = 0; i < first; i++)
@@ -234,7 +249,9 @@ public sealed class RevisionRunner
             }
             if (!inRunTransaction)
             {
-                await _connection.CurrentTransaction!.CommitAsync(cancellationToken);
+                // Once the commit is sent it completes: an interrupt must not leave its outcome unknown.
+                await _connection.CurrentTransaction!.CommitAsync(CancellationToken.None);
+                committed = true;
             }
 
             for (var i = last + 1; i < commands.Count; i++)
@@ -242,7 +259,8 @@ public sealed class RevisionRunner
                 await ExecuteSuppressedAsync(commands[i], cancellationToken);
             }
         }
-        catch (Exception e) when (e is DbException or NotSupportedException or InvalidOperationException or MigrationKitException)
+        catch (Exception e) when (e is DbException or NotSupportedException or InvalidOperationException or MigrationKitException
+                                  || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             if (_connection.CurrentTransaction is { } failed)
             {
@@ -255,8 +273,12 @@ public sealed class RevisionRunner
                 throw;
             }
 
-            var at = inRunTransaction ? "nothing of this run was applied" : "the database is still at " + Describe(step.HeadsBefore);
-            throw new MigrationKitException($"Running {step.Describe()} failed: {OneLine(e.Message)}", $"The revision was rolled back; {at}.", e);
+            var state = committed
+                ? "The revision was applied; the database is at " + Describe(step.HeadsAfter) + "."
+                : "The revision was rolled back; " + (inRunTransaction ? "nothing of this run was applied." : "the database is at " + Describe(step.HeadsBefore) + ".");
+            throw e is OperationCanceledException
+                ? new MigrationKitException($"Interrupted while running {step.Describe()}", state, e)
+                : new MigrationKitException($"Running {step.Describe()} failed: {OneLine(e.Message)}", state, e);
         }
 
         if (changesDatabase)
