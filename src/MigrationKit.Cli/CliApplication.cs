@@ -1,3 +1,4 @@
+using System.Reflection;
 using McMaster.Extensions.CommandLineUtils;
 using MigrationKit.Cli.Commands;
 using MigrationKit.Cli.Hosting;
@@ -88,6 +89,7 @@ internal static class CliApplication
             Description = "Alembic's revision-graph migrations for EF Core applications.",
         };
         root.HelpOption("-h|--help", inherited: true);
+        var version = root.Option("--version", "Show the tool's version.", CommandOptionType.NoValue);
         var options = new GlobalOptions(root);
         CliCommand[] commands =
         [
@@ -131,11 +133,21 @@ internal static class CliApplication
                 return refused;
             }
 
+            if (version.HasValue())
+            {
+                Console.Out.WriteLine(ToolVersion);
+                return 0;
+            }
+
             root.ShowHelp();
             return UsageError;
         });
         return root;
     }
+
+    /// <summary>The package version the tool was packed with (without the commit the SDK appends after '+').</summary>
+    private static string ToolVersion
+        => typeof(CliApplication).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
 
     /// <summary>The usage error for the first argument the parser did not expect; null when there is none.</summary>
     private static int? RefuseUnexpected(CommandLineApplication command, string? name)

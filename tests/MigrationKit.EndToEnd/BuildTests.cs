@@ -26,4 +26,15 @@ public sealed class BuildTests(PackedTool tool)
         Assert.Equal(["t1"], await database.TablesAsync());
         Assert.Equal([Kept], LeadingIds(Succeeded(await app.RunAsync(database.Environment, "heads"))));
     }
+
+    [Fact]
+    public async Task Version_prints_the_version_the_tool_was_packed_with()
+    {
+        var app = await SharedApps.FaultyAsync(tool);
+
+        var result = Succeeded(await app.RunAsync("--version"));
+
+        Assert.Equal([tool.Version], result.OutputLines);
+        Assert.Empty(result.ErrorLines);
+    }
 }
