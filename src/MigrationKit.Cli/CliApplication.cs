@@ -1,3 +1,4 @@
+using System.Reflection;
 using McMaster.Extensions.CommandLineUtils;
 using MigrationKit.Cli.Commands;
 using MigrationKit.Cli.Hosting;
@@ -15,6 +16,11 @@ internal static class CliApplication
 {
     public const int Failure = 1;
     public const int UsageError = 2;
+
+    /// <summary>Interrupted by Ctrl-C: 128 + SIGINT, as shells report it.</summary>
+    public const int Interrupted = 130;
+
+    private static volatile bool s_interrupted;
 
     /// <summary>The agent's answer when the model it was given cannot serve (<see cref="MigrationKit.Design.ModelCompiledApartException"/>): build all of the app and run it again.</summary>
     private const int FullBuildNeeded = 75;
@@ -44,17 +50,27 @@ internal static class CliApplication
                 Console.Error.WriteLine(Secrets.Redact(e.ToString()));
             }
 
-            return Fail(e.Message, e.Hint, Failure);
+            return Fail(e.Message, e.Hint, s_interrupted ? Interrupted : Failure);
         }
-        catch (Exception e)
+        catch (OperationCanceledException e) when (s_interrupted)
         {
             if (verbose)
             {
                 Console.Error.WriteLine(Secrets.Redact(e.ToString()));
-                return Fail($"{e.GetType().Name}: {e.Message}", null, Failure);
             }
 
-            return Fail($"{e.GetType().Name}: {e.Message}", "Run again with --verbose for details.", Failure);
+            return Fail("Interrupted", null, Interrupted);
+        }
+        catch (Exception e)
+        {
+            // A bug: the message without the exception's type, which tells a user nothing.
+            if (verbose)
+            {
+                Console.Error.WriteLine(Secrets.Redact(e.ToString()));
+                return Fail(e.Message, null, Failure);
+            }
+
+            return Fail(e.Message, "Run again with --verbose for details.", Failure);
         }
         finally
         {
@@ -64,13 +80,16 @@ internal static class CliApplication
 
     private static CommandLineApplication Build(string[] arguments)
     {
-        var root = new CommandLineApplication
+        // Unexpected arguments are collected, not thrown: the parser's own refusal also prints a
+        // hint on standard output, and a usage error is one line on standard error.
+        var root = new CommandLineApplication(throwOnUnexpectedArg: false)
         {
             Name = "dotnet migratekit",
             FullName = "MigrationKit",
             Description = "Alembic's revision-graph migrations for EF Core applications.",
         };
         root.HelpOption("-h|--help", inherited: true);
+        var version = root.Option("--version", "Show the tool's version.", CommandOptionType.NoValue);
         var options = new GlobalOptions(root);
         CliCommand[] commands =
         [
@@ -96,19 +115,52 @@ internal static class CliApplication
             root.Command(command.Name, sub =>
             {
                 sub.Description = command.Description;
+                sub.ThrowOnUnexpectedArgument = false;
                 // A missing required argument is a usage error like any other: one line, exit 2.
-                sub.ValidationErrorHandler = result => Fail(result.ErrorMessage ?? "Invalid arguments.", $"Run `dotnet migratekit {command.Name} --help` for usage.", UsageError);
+                sub.ValidationErrorHandler = result => RefuseUnexpected(sub, command.Name)
+                    ?? Fail(result.ErrorMessage ?? "Invalid arguments.", $"Run `dotnet migratekit {command.Name} --help` for usage.", UsageError);
                 command.Configure(sub);
-                sub.OnExecute(() => ExecuteAsync(command, options, arguments));
+                sub.OnExecute(() => RefuseUnexpected(sub, command.Name) is { } refused
+                    ? Task.FromResult(refused)
+                    : ExecuteAsync(command, options, arguments));
             });
         }
 
         root.OnExecute(() =>
         {
+            if (RefuseUnexpected(root, null) is { } refused)
+            {
+                return refused;
+            }
+
+            if (version.HasValue())
+            {
+                Console.Out.WriteLine(ToolVersion);
+                return 0;
+            }
+
             root.ShowHelp();
             return UsageError;
         });
         return root;
+    }
+
+    /// <summary>The package version the tool was packed with (without the commit the SDK appends after '+').</summary>
+    private static string ToolVersion
+        => typeof(CliApplication).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
+
+    /// <summary>The usage error for the first argument the parser did not expect; null when there is none.</summary>
+    private static int? RefuseUnexpected(CommandLineApplication command, string? name)
+    {
+        if (command.RemainingArguments.FirstOrDefault() is not { } unexpected)
+        {
+            return null;
+        }
+
+        var help = name is null ? "`dotnet migratekit --help`" : $"`dotnet migratekit {name} --help`";
+        return unexpected.StartsWith('-')
+            ? Fail($"Unrecognized option '{unexpected}'.", $"Run {help} for usage.", UsageError)
+            : Fail($"Unrecognized command or argument '{RelativeArguments.Unescape(unexpected)}'.", $"Run {help} for usage.", UsageError);
     }
 
     private static async Task<int> ExecuteAsync(CliCommand command, GlobalOptions options, string[] arguments)
@@ -116,7 +168,9 @@ internal static class CliApplication
         using var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
+            // The command stops at its next wait and says what state it left (exit 130).
             e.Cancel = true;
+            s_interrupted = true;
             cancellation.Cancel();
         };
 

@@ -155,6 +155,19 @@ public sealed class RevisionRunner
     private async Task<MigrationPlan> RunAsync(
         MigrationDirection direction, Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RunLockedAsync(planner, cancellationToken);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            // An interrupt inside a revision is reported by ApplyStepAsync, with the state it left.
+            throw new MigrationKitException("Interrupted before any revision ran", "Nothing was changed.", e);
+        }
+    }
+
+    private async Task<MigrationPlan> RunLockedAsync(Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
+    {
         await using var session = await BeginSessionAsync(cancellationToken);
         // Read and plan only once the lock is held: a second process that waited finds the work done.
         var heads = await ReadHeadsAsync(tableExists: true, cancellationToken);
@@ -180,7 +193,8 @@ public sealed class RevisionRunner
 
             if (_connection.CurrentTransaction is { } open)
             {
-                await open.CommitAsync(cancellationToken);
+                // Once the commit is sent it completes: an interrupt must not leave its outcome unknown.
+                await open.CommitAsync(CancellationToken.None);
             }
         }
         finally
@@ -201,6 +215,7 @@ public sealed class RevisionRunner
 
         var layout = _dialect.Arrange(commands);
 
+        var committed = false;
         try
         {
             foreach (var command in layout.Before)
@@ -248,7 +263,9 @@ public sealed class RevisionRunner
 
             if (!inRunTransaction)
             {
-                await _connection.CurrentTransaction!.CommitAsync(cancellationToken);
+                // Once the commit is sent it completes: an interrupt must not leave its outcome unknown.
+                await _connection.CurrentTransaction!.CommitAsync(CancellationToken.None);
+                committed = true;
             }
 
             foreach (var command in layout.After)
@@ -256,7 +273,8 @@ public sealed class RevisionRunner
                 await ExecuteSuppressedAsync(command, cancellationToken);
             }
         }
-        catch (Exception e) when (e is DbException or NotSupportedException or InvalidOperationException or MigrationKitException)
+        catch (Exception e) when (e is DbException or NotSupportedException or InvalidOperationException or MigrationKitException
+                                  || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             if (_connection.CurrentTransaction is { } failed)
             {
@@ -269,8 +287,12 @@ public sealed class RevisionRunner
                 throw;
             }
 
-            var at = inRunTransaction ? "nothing of this run was applied" : "the database is still at " + Describe(step.HeadsBefore);
-            throw new MigrationKitException($"Running {step.Describe()} failed: {OneLine(e.Message)}", $"The revision was rolled back; {at}.", e);
+            var state = committed
+                ? "The revision was applied; the database is at " + Describe(step.HeadsAfter) + "."
+                : "The revision was rolled back; " + (inRunTransaction ? "nothing of this run was applied." : "the database is at " + Describe(step.HeadsBefore) + ".");
+            throw e is OperationCanceledException
+                ? new MigrationKitException($"Interrupted while running {step.Describe()}", state, e)
+                : new MigrationKitException($"Running {step.Describe()} failed: {OneLine(e.Message)}", state, e);
         }
 
         if (changesDatabase)

@@ -107,10 +107,57 @@ public sealed class FaultTests(PackedTool tool)
     {
         var app = await FaultyAsync(tool);
 
-        foreach (var command in new[] { new[] { "upgrade", "head", "--no-such-option" }, ["no-such-command"], ["upgrade"] })
+        foreach (var command in new[] { new[] { "upgrade", "head", "--no-such-option" }, ["no-such-command"], ["upgrade"], ["upgrade", "head", "extra"] })
         {
-            Assert.NotEmpty(FailedInOneLine(await app.RunAsync(OnPostgres, [.. command, "--no-build"]), exitCode: 2));
+            var result = await app.RunAsync(OnPostgres, [.. command, "--no-build"]);
+            Assert.NotEmpty(FailedInOneLine(result, exitCode: 2));
+            Assert.True(result.StandardOutput.Length == 0, "Expected nothing on standard output.\n" + result);
         }
+    }
+
+    [Fact]
+    public async Task A_connection_string_with_an_unknown_keyword_is_one_line_naming_it_without_the_password()
+    {
+        var app = await FaultyAsync(tool);
+        const string secret = "Keyword-Secret-91c2";
+        var sqlite = new Dictionary<string, string?> { [ThrowawayApp.ProviderVariable] = AppDatabase.Sqlite };
+
+        foreach (var (environment, connection, keyword) in new[]
+        {
+            (OnPostgres, $"Hots=localhost;Database=app;Password={secret}", "Hots"),
+            (sqlite, $"Data Sorce=app.db;Password={secret}", "Data Sorce"),
+        })
+        {
+            foreach (var command in new[] { new[] { "upgrade", "head" }, ["current"] })
+            {
+                var result = await app.RunAsync(environment, [.. command, "--connection", connection, "--no-build"]);
+                var error = FailedInOneLine(result);
+                Assert.StartsWith($"The connection string has an unknown keyword '{keyword}'.", error);
+                Assert.DoesNotMatch(@"\w+Exception\b", error);
+                DoesNotPrint(result, secret);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Ctrl_c_during_upgrade_rolls_the_revision_back_says_where_the_database_is_and_exits_130()
+    {
+        var app = await SlowAsync(tool);
+        using var database = await AppDatabase.CreateAsync(AppDatabase.Postgres);
+
+        // The first revision runs while the tool starts the second; the signal lands in one of the
+        // later four (each pauses a quarter of a second).
+        using var run = app.Start(database.Environment, "upgrade", "head", "--no-build");
+        Assert.True(await run.ErrorLineSeenAsync($"Running upgrade {Slow[0]} -> "), "The second revision never started.");
+        await run.InterruptAsync();
+        var result = await run.WaitAsync(RunningCommand.DefaultTimeout);
+
+        var error = FailedInOneLine(result, exitCode: 130);
+        var match = System.Text.RegularExpressions.Regex.Match(error, @"^Interrupted while running upgrade (\w+) -> (\w+), [^.]+\. The revision was rolled back; the database is at (\w+)\.$");
+        Assert.True(match.Success, "Unexpected message.\n" + result);
+        Assert.Equal(match.Groups[1].Value, match.Groups[3].Value);
+        Assert.Equal([match.Groups[1].Value], await database.VersionRowsAsync());
+        Assert.Equal(SlowTablesUpTo(Array.IndexOf(Slow, match.Groups[1].Value) + 1), await database.TablesAsync());
     }
 
     [Fact]

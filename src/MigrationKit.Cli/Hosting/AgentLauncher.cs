@@ -130,6 +130,6 @@ internal sealed class AgentLauncher
         exec.Add(toolAssembly);
         exec.AddRange(arguments);
         Serilog.Log.Debug("Running the agent as a process of its own");
-        return await ProcessRunner.AttachedAsync(Directory.GetCurrentDirectory(), exec, variables, cancellationToken);
+        return await ProcessRunner.AttachedAsync(Directory.GetCurrentDirectory(), exec, variables);
     }
 }

@@ -24,7 +24,7 @@ internal static class ProcessRunner
         return (process.ExitCode, output.ToString());
     }
 
-    public static async Task<int> AttachedAsync(string workingDirectory, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    public static async Task<int> AttachedAsync(string workingDirectory, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
         var info = Start(workingDirectory, arguments);
         foreach (var (key, value) in environment)
@@ -33,7 +33,9 @@ internal static class ProcessRunner
         }
 
         using var process = Process.Start(info)!;
-        await process.WaitForExitAsync(cancellationToken);
+        // Not cancelled: Ctrl-C reaches the agent too (the terminal signals the whole process
+        // group), which stops, says what state it left and exits; its exit code is ours.
+        await process.WaitForExitAsync(CancellationToken.None);
         return process.ExitCode;
     }
 

@@ -104,7 +104,11 @@ internal sealed record ProjectInfo(
         // they count as changed only when newer than its end.
         var finished = DateTime.UtcNow;
         var inputs = BuildInputs.Read(info, started);
-        WriteCache(cache, new CacheEntry(stamp, info, inputs, CompilerCall.FromBuild(answer, info, inputs.Files, finished)));
+        // A build that found the assembly up to date (another build made it) ran no compiler: the
+        // last call we know still compiles these sources while it fits the files seen now.
+        var call = CompilerCall.FromBuild(answer, info, inputs.Files, finished)
+            ?? (cached?.Build is { } before ? cached.Compiler?.After(before.ChangesTo(inputs), info.ProjectDirectory) : null);
+        WriteCache(cache, new CacheEntry(stamp, info, inputs, call));
         return (info, null);
     }
 

@@ -128,6 +128,39 @@ public sealed class RunningCommand : IDisposable
         }
     }
 
+    /// <summary>
+    /// SIGINT to the command and every process it started, as a terminal's Ctrl-C reaches its
+    /// whole foreground process group.
+    /// </summary>
+    public async Task InterruptAsync()
+    {
+        var pids = new List<int> { _process.Id };
+        // /proc/PID/stat: "pid (name) state ppid ..."; the name may hold spaces, so read after its ')'.
+        var parents = Directory.GetDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0)
+            .Select(pid =>
+            {
+                try
+                {
+                    var stat = File.ReadAllText($"/proc/{pid}/stat");
+                    return (Pid: pid, Parent: int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
+                }
+                catch (IOException)
+                {
+                    return (Pid: pid, Parent: 0);
+                }
+            })
+            .ToList();
+        for (var i = 0; i < pids.Count; i++)
+        {
+            pids.AddRange(parents.Where(p => p.Parent == pids[i]).Select(p => p.Pid));
+        }
+
+        using var kill = Process.Start("kill", ["-INT", .. pids.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        await kill.WaitForExitAsync();
+    }
+
     public async Task<CommandResult> WaitAsync(TimeSpan timeout)
     {
         using var cancellation = new CancellationTokenSource(timeout);

@@ -1,0 +1,40 @@
+using MigrationKit.EndToEnd.Infrastructure;
+using static MigrationKit.EndToEnd.Infrastructure.Schema;
+using static MigrationKit.EndToEnd.Infrastructure.ToolAssert;
+
+namespace MigrationKit.EndToEnd;
+
+/// <summary>When the tool builds the app and when it takes the app's assembly as it is.</summary>
+[Collection(PackedToolCollection.Name)]
+public sealed class BuildTests(PackedTool tool)
+{
+    [Fact]
+    public async Task A_revision_compiled_by_an_outside_build_and_deleted_since_is_not_applied()
+    {
+        const string Kept = "bd0000000001", Deleted = "bd0000000002";
+        using var app = await ThrowawayApp.CreateAsync(tool, "OutsideBuild", a => a.WriteRevision(Kept, [], "create t1", CreateTable("t1"), DropTable("t1")));
+        using var database = await AppDatabase.CreateAsync(AppDatabase.Sqlite);
+
+        // The tool built the app (CreateAsync); the developer adds a revision, builds with
+        // `dotnet build`, and deletes the file again: the assembly on disk still holds it.
+        app.WriteRevision(Deleted, [Kept], "create t2", CreateTable("t2"), DropTable("t2"));
+        Succeeded(await RunningCommand.RunAsync(app.Directory, ["build", "--no-restore"]));
+        File.Delete(Path.Combine(app.RevisionsDirectory, Deleted + ".cs"));
+
+        Succeeded(await app.RunAsync(database.Environment, "upgrade", "head"));
+        Assert.Equal([Kept], await database.VersionRowsAsync());
+        Assert.Equal(["t1"], await database.TablesAsync());
+        Assert.Equal([Kept], LeadingIds(Succeeded(await app.RunAsync(database.Environment, "heads"))));
+    }
+
+    [Fact]
+    public async Task Version_prints_the_version_the_tool_was_packed_with()
+    {
+        var app = await SharedApps.FaultyAsync(tool);
+
+        var result = Succeeded(await app.RunAsync("--version"));
+
+        Assert.Equal([tool.Version], result.OutputLines);
+        Assert.Empty(result.ErrorLines);
+    }
+}
