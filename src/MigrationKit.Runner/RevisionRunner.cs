@@ -157,7 +157,7 @@ public sealed class RevisionRunner
     {
         try
         {
-            return await RunLockedAsync(planner, cancellationToken);
+            return await RunLockedAsync(direction, planner, cancellationToken);
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
@@ -166,7 +166,8 @@ public sealed class RevisionRunner
         }
     }
 
-    private async Task<MigrationPlan> RunLockedAsync(Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
+    private async Task<MigrationPlan> RunLockedAsync(
+        MigrationDirection direction, Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
     {
         await using var session = await BeginSessionAsync(cancellationToken);
         // Read and plan only once the lock is held: a second process that waited finds the work done.
