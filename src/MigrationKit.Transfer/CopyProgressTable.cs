@@ -20,7 +20,16 @@ internal static class CopyProgressTable
     public static async Task<HashSet<string>> StartAsync(DbConnection target, string source, bool resume, CancellationToken cancellationToken)
     {
         var finished = new HashSet<string>(StringComparer.Ordinal);
-        if (resume && await ExistsAsync(target, cancellationToken))
+        var exists = await ExistsAsync(target, cancellationToken);
+        if (resume && !exists)
+        {
+            // Copying everything again would duplicate every row, or redo a whole --truncate copy.
+            throw new MigrationKitException(
+                "Nothing to resume: the target holds no unfinished copy (a copy that finishes removes its progress table).",
+                "To copy again, leave out --resume (with --truncate or --on-conflict for the rows already there).");
+        }
+
+        if (resume)
         {
             var rows = new List<(string Table, string Source)>();
             await using (var command = Command(target, $"SELECT table_name, source FROM {Quoted}"))

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MigrationKit.Core;
 using MigrationKit.Testing;
 
@@ -32,13 +31,13 @@ public sealed class ReadOnlyTargetTests
         string target;
         if (how == "immutable file")
         {
-            Run("chattr", "+i", file);
+            Shell.Run("chattr", "+i", file);
             target = file;
         }
         else
         {
-            Run("mount", "--bind", Path.GetDirectoryName(file)!, mount.Path);
-            Run("mount", "-o", "remount,bind,ro", mount.Path);
+            Shell.Run("mount", "--bind", Path.GetDirectoryName(file)!, mount.Path);
+            Shell.Run("mount", "-o", "remount,bind,ro", mount.Path);
             target = Path.Combine(mount.Path, Path.GetFileName(file));
         }
 
@@ -54,28 +53,14 @@ public sealed class ReadOnlyTargetTests
         {
             if (how == "immutable file")
             {
-                Run("chattr", "-i", file);
+                Shell.Run("chattr", "-i", file);
             }
             else
             {
-                Run("umount", mount.Path);
+                Shell.Run("umount", mount.Path);
             }
         }
 
         Assert.Equal(before, await writable.QueryAsync("SELECT count(*) FROM accounts"));
-    }
-
-    private static void Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} failed: {error}");
     }
 }

@@ -42,7 +42,7 @@ public sealed class SameDatabaseTests
         {
             var error = await CopyFailsAsync(database, database.ConnectionString, spelling);
 
-            Assert.StartsWith($"The source and the target are the same database ({display.Host}:{display.Port}/{display.Database})", error.Message);
+            Assert.True(error.Message.StartsWith($"The source and the target are the same database ({display.Host}:{display.Port}/{display.Database})", StringComparison.Ordinal), error.Message);
             Assert.DoesNotContain(display.Password!, error.ToString(), StringComparison.Ordinal);
         }
 

@@ -24,23 +24,57 @@ internal static class Checksums
         return rows[0];
     }
 
-    /// <summary>Compares every table of both ends; any difference is an error naming the tables.</summary>
+    /// <summary>
+    /// Compares every table of both ends, read at once; any difference is an error naming the tables.
+    /// A failure at either end (a server gone, a lock timeout) is one line naming that end, and
+    /// cancels the other end's read, so no command is left running on a session the copy cleans up.
+    /// The target's read-only transaction is rolled back: it only read.
+    /// </summary>
     public static async Task VerifyAsync(
-        NpgsqlConnection source, NpgsqlConnection target, IReadOnlyList<TablePlan> plans, CancellationToken cancellationToken)
+        (PostgresEndpoint End, NpgsqlConnection Connection) source, (PostgresEndpoint End, NpgsqlConnection Connection) target,
+        IReadOnlyList<TablePlan> plans, CancellationToken cancellationToken)
     {
-        await PostgresEndpoint.ExecuteAsync(source, SessionSettings, cancellationToken);
-        await PostgresEndpoint.ExecuteAsync(target, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " + SessionSettings, cancellationToken);
+        await AtAsync(source.End, () => PostgresEndpoint.ExecuteAsync(source.Connection, SessionSettings, cancellationToken));
+        await AtAsync(target.End, () => PostgresEndpoint.ExecuteAsync(target.Connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " + SessionSettings, cancellationToken));
         var differences = new List<string>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         foreach (var plan in plans)
         {
-            var onSource = ReadAsync(source, plan, cancellationToken);
-            var onTarget = ReadAsync(target, plan, cancellationToken);
+            var onSource = AtAsync(source.End, () => ReadAsync(source.Connection, plan, stop.Token));
+            var onTarget = AtAsync(target.End, () => ReadAsync(target.Connection, plan, stop.Token));
+            var first = await Task.WhenAny(onSource, onTarget);
+            if (!first.IsCompletedSuccessfully)
+            {
+                await stop.CancelAsync();
+                // Both reads ended before the copy cleans up their sessions; the first failure is the one reported.
+                await Task.WhenAll(onSource, onTarget).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                await first;
+            }
+
             Compare(plan, await onSource, await onTarget, differences);
         }
 
-        await PostgresEndpoint.ExecuteAsync(target, "COMMIT", cancellationToken);
+        await AtAsync(target.End, () => PostgresEndpoint.ExecuteAsync(target.Connection, "ROLLBACK", cancellationToken));
         ThrowIfAny(differences);
     }
+
+    private static async Task<T> AtAsync<T>(PostgresEndpoint end, Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (NpgsqlException e)
+        {
+            throw new MigrationKitException($"Verifying the copy failed: the {end.Role} database {end.Display}: {PostgresEndpoint.Reason(e)}", null, e);
+        }
+    }
+
+    private static Task AtAsync(PostgresEndpoint end, Func<Task> step) => AtAsync(end, async () =>
+    {
+        await step();
+        return true;
+    });
 
     /// <summary>Adds a line to <paramref name="differences"/> when the two ends of a table disagree.</summary>
     public static void Compare(TablePlan plan, TableChecksum source, TableChecksum target, List<string> differences)

@@ -21,7 +21,8 @@ internal sealed partial class CsvTransfer(string connectionString, string versio
     {
         Directory.CreateDirectory(directory);
         await using var endpoint = PostgresEndpoint.Create("source", connectionString);
-        await using var connection = await endpoint.OpenAsync(cancellationToken);
+        var connection = await endpoint.OpenAsync(cancellationToken);
+        await using var closeConnection = Cleanup.Quiet(connection);
         await PostgresEndpoint.ExecuteAsync(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " + Checksums.SessionSettings, cancellationToken);
         var revision = await PostgresEndpoint.ReadRevisionAsync(connection, versionTable, cancellationToken);
         var plans = Plans(model, await PostgresEndpoint.ReadCatalogAsync(connection, cancellationToken), "source");
@@ -62,7 +63,8 @@ internal sealed partial class CsvTransfer(string connectionString, string versio
             ArrayPool<char>.Shared.Return(buffer);
         }
 
-        await PostgresEndpoint.ExecuteAsync(connection, "COMMIT", cancellationToken);
+        // The source was only read: nothing of its transaction is kept.
+        await PostgresEndpoint.ExecuteAsync(connection, "ROLLBACK", cancellationToken);
         var manifest = new Manifest(revision, tables);
         await manifest.WriteAsync(directory, cancellationToken);
         return manifest;
@@ -72,7 +74,8 @@ internal sealed partial class CsvTransfer(string connectionString, string versio
     {
         var manifest = await Manifest.ReadAsync(directory, cancellationToken);
         await using var endpoint = PostgresEndpoint.Create("target", connectionString);
-        await using var control = await endpoint.OpenAsync(cancellationToken);
+        var control = await endpoint.OpenAsync(cancellationToken);
+        await using var closeControl = Cleanup.Quiet(control);
         manifest.RequireRevision(await PostgresEndpoint.ReadRevisionAsync(control, versionTable, cancellationToken));
 
         // An export from SQLite spells times without an offset: they are UTC.

@@ -62,7 +62,7 @@ internal static class KeyRangePump
             catch
             {
                 // Without this the target would see an orderly end of the data and keep what arrived.
-                await output.CancelAsync();
+                await Cleanup.QuietlyAsync(output.CancelAsync);
                 throw;
             }
         }

@@ -28,8 +28,10 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
         await using var source = PostgresEndpoint.Create("source", sourceConnection);
         await using var target = PostgresEndpoint.Create("target", targetConnection);
 
-        await using var snapshotHolder = await source.OpenAsync(cancellationToken);
-        await using var control = await target.OpenAsync(cancellationToken);
+        var snapshotHolder = await source.OpenAsync(cancellationToken);
+        await using var closeSnapshotHolder = Cleanup.Quiet(snapshotHolder);
+        var control = await target.OpenAsync(cancellationToken);
+        await using var closeControl = Cleanup.Quiet(control);
         SameDatabase.Refuse(await SameDatabase.OfPostgresAsync(snapshotHolder, cancellationToken), await SameDatabase.OfPostgresAsync(control, cancellationToken), source.Display);
 
         // The exporting transaction stays open until the copy ends: the snapshot lives as long as it does.
@@ -38,40 +40,55 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
         var sourceRevision = await PostgresEndpoint.ReadRevisionAsync(snapshotHolder, _options.VersionTable, cancellationToken);
         var sourceCatalog = await PostgresEndpoint.ReadCatalogAsync(snapshotHolder, cancellationToken);
 
-        await using var migrationLock = await PostgresEndpoint.LockForMigrationAsync(control, _options.VersionTable, _options.LockWait, _log, cancellationToken);
-        var targetRevision = await PostgresEndpoint.ReadRevisionAsync(control, _options.VersionTable, cancellationToken);
-        var targetCatalog = await PostgresEndpoint.ReadCatalogAsync(control, cancellationToken);
-
-        var (differences, plans) = SchemaComparison.Compare(tables, sourceRevision, targetRevision, sourceCatalog, targetCatalog, filters);
-        CopyChecks.StopUnlessForced(differences, _options, _log);
-        await RowFilter.CheckOnSourceAsync(plans, DatabaseKind.PostgreSql, PgSql.Table, sql => PostgresEndpoint.ExecuteAsync(snapshotHolder, sql, cancellationToken), PostgresEndpoint.Reason);
-
-        plans.RemoveAll(p => p.Columns.Count == 0);
-        var finished = await CopyProgressTable.StartAsync(control, source.Display, _options.Resume, cancellationToken);
-        var results = CopyChecks.Skipped(plans, finished, _progress);
-
-        var pending = plans.Where(p => !finished.Contains(p.Table.DisplayName)).ToList();
-        var foreignKeys = await TargetForeignKeys.ReadAsync(control, cancellationToken);
-        var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), _options.DisableTriggers ? null : foreignKeys.CheckedAtOnce, _options.Truncate);
-        var planOf = pending.ToDictionary(p => p.Table.DisplayName, StringComparer.Ordinal);
-        var rangesOf = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        foreach (var plan in pending)
+        var migrationLock = await PostgresEndpoint.LockForMigrationAsync(control, _options.VersionTable, _options.LockWait, _log, cancellationToken);
+        try
         {
-            var keyType = plan.Table.Key.Count == 1 ? sourceCatalog.Find(plan.Table)?.GetValueOrDefault(plan.Table.Key[0])?.Type : null;
-            rangesOf[plan.Table.DisplayName] = keyType is null ? [] : await KeyRanges.PlanAsync(snapshotHolder, plan, keyType, _options.SplitAbove, _options.Jobs, cancellationToken);
+            var targetRevision = await PostgresEndpoint.ReadRevisionAsync(control, _options.VersionTable, cancellationToken);
+            var targetCatalog = await PostgresEndpoint.ReadCatalogAsync(control, cancellationToken);
+
+            var (differences, plans) = SchemaComparison.Compare(tables, sourceRevision, targetRevision, sourceCatalog, targetCatalog, filters);
+            CopyChecks.StopUnlessForced(differences, _options, _log);
+            await RowFilter.CheckOnSourceAsync(plans, DatabaseKind.PostgreSql, PgSql.Table, sql => PostgresEndpoint.ExecuteAsync(snapshotHolder, sql, cancellationToken), PostgresEndpoint.Reason);
+
+            plans.RemoveAll(p => p.Columns.Count == 0);
+            var finished = await CopyProgressTable.StartAsync(control, source.Display, _options.Resume, cancellationToken);
+            var results = CopyChecks.Skipped(plans, finished, _progress);
+
+            var pending = plans.Where(p => !finished.Contains(p.Table.DisplayName)).ToList();
+            var foreignKeys = await TargetForeignKeys.ReadAsync(control, cancellationToken);
+            var units = LoadOrder.Plan(pending.Select(p => p.Table).ToList(), _options.DisableTriggers ? null : foreignKeys.CheckedAtOnce, _options.Truncate);
+            var planOf = pending.ToDictionary(p => p.Table.DisplayName, StringComparer.Ordinal);
+            var rangesOf = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            foreach (var plan in pending)
+            {
+                var keyType = plan.Table.Key.Count == 1 ? sourceCatalog.Find(plan.Table)?.GetValueOrDefault(plan.Table.Key[0])?.Type : null;
+                rangesOf[plan.Table.DisplayName] = keyType is null ? [] : await KeyRanges.PlanAsync(snapshotHolder, plan, keyType, _options.SplitAbove, _options.Jobs, cancellationToken);
+            }
+
+            var loader = new UnitLoader(this, source, target, snapshot, planOf, rangesOf, foreignKeys);
+            results.AddRange(await RunUnitsAsync(units, loader, cancellationToken));
+
+            if (_options.Verify)
+            {
+                await Checksums.VerifyAsync((source, snapshotHolder), (target, control), plans, cancellationToken);
+            }
+
+            await CopyProgressTable.FinishAsync(control, cancellationToken);
+
+            // The source was only read: nothing of its transaction is kept.
+            await PostgresEndpoint.ExecuteAsync(snapshotHolder, "ROLLBACK", cancellationToken);
+            var result = new CopyResult(results, differences);
+            await migrationLock.DisposeAsync();
+            return result;
         }
-
-        var loader = new UnitLoader(this, source, target, snapshot, planOf, rangesOf, foreignKeys);
-        results.AddRange(await RunUnitsAsync(units, loader, cancellationToken));
-
-        if (_options.Verify)
+        catch
         {
-            await Checksums.VerifyAsync(snapshotHolder, control, plans, cancellationToken);
+            // The target session may sit in an aborted transaction (a failed verify), where the unlock
+            // would fail and be reported instead: roll back first, then release.
+            await Cleanup.QuietlyAsync(() => PostgresEndpoint.ExecuteAsync(control, "ROLLBACK", CancellationToken.None));
+            await Cleanup.QuietlyAsync(async () => await migrationLock.DisposeAsync());
+            throw;
         }
-
-        await CopyProgressTable.FinishAsync(control, cancellationToken);
-        await PostgresEndpoint.ExecuteAsync(snapshotHolder, "COMMIT", cancellationToken);
-        return new CopyResult(results, differences);
     }
 
     /// <summary>Starts each unit once the units it references are done, at most --jobs at once; the first failure cancels the rest.</summary>
@@ -140,8 +157,10 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
 
         public async Task<IReadOnlyList<TableResult>> LoadAsync(LoadUnit unit, CancellationToken cancellationToken)
         {
-            await using var reader = await OpenReaderAsync(cancellationToken);
-            await using var writer = await target.OpenAsync(cancellationToken);
+            var reader = await OpenReaderAsync(cancellationToken);
+            await using var closeReader = Cleanup.Quiet(reader);
+            var writer = await target.OpenAsync(cancellationToken);
+            await using var closeWriter = Cleanup.Quiet(writer);
             await using var transaction = await writer.BeginTransactionAsync(cancellationToken);
             var restore = await TargetTables.PrepareAsync(writer, unit, _options.DisableTriggers, _options.Truncate, foreignKeys, cancellationToken);
 
@@ -289,7 +308,7 @@ internal sealed class PostgresCopy(string sourceConnection, string targetConnect
                 catch
                 {
                     // Without this the target would see an orderly end of the data and keep what arrived.
-                    await output.CancelAsync();
+                    await Cleanup.QuietlyAsync(output.CancelAsync);
                     throw;
                 }
             }

@@ -41,6 +41,18 @@ internal sealed class PostgresEndpoint : IAsyncDisposable
 
         // The COPY streams are long; a command timeout would cut a large table off half-way.
         builder.CommandTimeout = 0;
+
+        // So no read waits for ever on a server that vanished (host down, network cut): the kernel
+        // probes an idle socket and fails the read when nobody answers, in about two minutes. A Unix
+        // socket (a path) has no keepalive, and no network to lose.
+        var unixSocket = builder.Host is { } host && (host.StartsWith('/') || host.StartsWith('@'));
+        if (!unixSocket && builder.TcpKeepAliveTime == 0)
+        {
+            builder.TcpKeepAlive = true;
+            builder.TcpKeepAliveTime = 30;
+            builder.TcpKeepAliveInterval = 10;
+        }
+
         var display = $"{builder.Host}:{builder.Port}/{builder.Database}";
         return new PostgresEndpoint(role, NpgsqlDataSource.Create(builder.ConnectionString), display);
     }

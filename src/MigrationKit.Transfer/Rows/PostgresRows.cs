@@ -124,7 +124,7 @@ internal sealed class PostgresRows : RowDatabase
 
     public override async ValueTask DisposeAsync()
     {
-        await _connection.DisposeAsync();
+        await Cleanup.Quiet(_connection).DisposeAsync();
         await _endpoint.DisposeAsync();
     }
 
@@ -210,7 +210,8 @@ internal sealed class PostgresRows : RowDatabase
             await TargetTables.SetSequencesAsync(connection, PgSql.Table(plan.Table), cancellationToken);
         }
 
-        // Disposed before CompleteAsync, the importer cancels the COPY: the target keeps nothing of it.
-        public ValueTask DisposeAsync() => importer.DisposeAsync();
+        // Disposed before CompleteAsync, the importer cancels the COPY: the target keeps nothing of it. Quietly,
+        // since that happens after a failure, which is what must be reported.
+        public async ValueTask DisposeAsync() => await Cleanup.QuietlyAsync(async () => await importer.DisposeAsync());
     }
 }

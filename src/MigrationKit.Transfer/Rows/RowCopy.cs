@@ -67,7 +67,8 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
         }
 
         await CopyProgressTable.FinishAsync(to.Connection, cancellationToken);
-        await from.CommitAsync(cancellationToken);
+        // The source was only read: nothing of its transaction is kept.
+        await from.RollbackAsync();
         return new CopyResult(results, differences);
     }
 
@@ -133,7 +134,7 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
         {
             foreach (var plan in plans)
             {
-                Checksums.Compare(plan, await ChecksumAsync(from, plan, cancellationToken), await ChecksumAsync(to, plan, cancellationToken), differences);
+                Checksums.Compare(plan, await VerifiedChecksumAsync(from, plan, cancellationToken), await VerifiedChecksumAsync(to, plan, cancellationToken), differences);
             }
         }
         finally
@@ -142,6 +143,19 @@ internal sealed class RowCopy(TransferEndpoint source, TransferEndpoint target, 
         }
 
         Checksums.ThrowIfAny(differences);
+    }
+
+    /// <summary>A table's checksum for --verify: a failure at that end is one line naming it.</summary>
+    private static async Task<TableChecksum> VerifiedChecksumAsync(RowDatabase database, TablePlan plan, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ChecksumAsync(database, plan, cancellationToken);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            throw new MigrationKitException($"Verifying the copy failed: the {database.Role} database {database.Display}: {database.Reason(e)}", null, e);
+        }
     }
 
     public static async Task<TableChecksum> ChecksumAsync(RowDatabase database, TablePlan plan, CancellationToken cancellationToken)
