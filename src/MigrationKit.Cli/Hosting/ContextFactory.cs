@@ -22,7 +22,8 @@ internal static class ContextFactory
     /// <summary>The environment variable read when no --connection is given.</summary>
     public const string ConnectionVariable = "MIGRATEKIT_CONNECTION";
 
-    public static DbContext Create(Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string? connection)
+    /// <param name="projectDirectory">Where a relative SQLite file name points (see <see cref="AnchorSqliteFile"/>).</param>
+    public static DbContext Create(Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string? connection, string projectDirectory)
     {
         var type = FindContextType([startupAssembly, revisionsAssembly], contextName);
         DbContext context;
@@ -61,7 +62,24 @@ internal static class ContextFactory
                 $"The DbContext '{type.Name}' uses {context.Database.ProviderName}, which is not a relational provider.");
         }
 
+        AnchorSqliteFile(context, projectDirectory);
         return context;
+    }
+
+    /// <summary>
+    /// A relative SQLite file name means the project's folder, whatever folder the tool runs in, as
+    /// with `dotnet ef` (which runs its agent in the startup project's folder): a run from a
+    /// subfolder must not create or read a database there. Also for --connection, which `dotnet ef`
+    /// resolves the same way.
+    /// </summary>
+    private static void AnchorSqliteFile(DbContext context, string projectDirectory)
+    {
+        if (context.Database.ProviderName == DatabaseDialect.SqliteProvider
+            && context.Database.GetConnectionString() is { } configured
+            && SqliteDialect.AnchoredAt(configured, projectDirectory) is { } anchored)
+        {
+            context.Database.SetConnectionString(anchored);
+        }
     }
 
     /// <summary>--connection, else $MIGRATEKIT_CONNECTION; null when neither is given.</summary>
@@ -79,7 +97,7 @@ internal static class ContextFactory
     /// or its provider's dialect does not know its connection: then the context is created as usual.
     /// </summary>
     public static (DbConnection Connection, string Provider)? TryConnectDirectly(
-        Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string connectionString)
+        Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string connectionString, string projectDirectory)
     {
         var type = FindContextType([startupAssembly, revisionsAssembly], contextName);
         if (!ConfiguresItself(type, startupAssembly))
@@ -99,7 +117,8 @@ internal static class ContextFactory
             .LoadFromAssemblyName(new AssemblyName(assemblyName)).GetType(typeName, throwOnError: true)!;
         try
         {
-            return ((DbConnection)Activator.CreateInstance(connectionType, connectionString)!, provider);
+            var anchored = provider == DatabaseDialect.SqliteProvider ? SqliteDialect.AnchoredAt(connectionString, projectDirectory) : null;
+            return ((DbConnection)Activator.CreateInstance(connectionType, anchored ?? connectionString)!, provider);
         }
         catch (TargetInvocationException e) when (e.InnerException is ArgumentException or InvalidOperationException or FormatException)
         {
