@@ -41,7 +41,7 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
     public async Task<(IReadOnlyList<string> Heads, string Database)> ReadCurrentHeadsAsync(CancellationToken cancellationToken)
     {
         if (insideApp && ContextFactory.ChosenConnection(options.Connection) is { } connectionString
-            && ContextFactory.TryConnectDirectly(StartupAssembly, RevisionsAssembly, options.Context ?? Settings.Context, connectionString) is { } direct)
+            && ContextFactory.TryConnectDirectly(StartupAssembly, RevisionsAssembly, options.Context ?? Settings.Context, connectionString, app.ProjectDirectory) is { } direct)
         {
             await using var connection = direct.Connection;
             Serilog.Log.Debug("Reading the version table over a plain {Provider} connection", direct.Provider);
@@ -56,7 +56,7 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
 
     private DbContext CreateContext()
     {
-        var context = ContextFactory.Create(StartupAssembly, ModelAssembly, options.Context ?? Settings.Context, options.Connection);
+        var context = ContextFactory.Create(StartupAssembly, ModelAssembly, options.Context ?? Settings.Context, options.Connection, app.ProjectDirectory);
         Serilog.Log.Debug("Using {Context} with {Provider}", context.GetType().Name, context.Database.ProviderName);
         return context;
     }

@@ -53,6 +53,7 @@ public sealed class RevisionRunner
     /// <summary>The version table's rows; empty when the table does not exist (it is not created).</summary>
     public async Task<IReadOnlyList<string>> GetCurrentHeadsAsync(CancellationToken cancellationToken = default)
     {
+        RefuseMissing(_dialect, _connection.DbConnection);
         await OpenAsync(cancellationToken);
         try
         {
@@ -553,6 +554,17 @@ public sealed class RevisionRunner
         }
     }
 
+    /// <summary>A read must not create the database (opening a SQLite file that is not there creates it).</summary>
+    private static void RefuseMissing(DatabaseDialect dialect, DbConnection connection)
+    {
+        if (dialect.MissingDatabase(connection) is { } path)
+        {
+            throw new MigrationKitException(
+                $"The database '{path}' does not exist.",
+                "Check the connection string (a relative path is taken from the project's folder); `upgrade` creates the database.");
+        }
+    }
+
     private static bool IsConnectionFailure(Exception e)
         => e is DbException or InvalidOperationException or System.Net.Sockets.SocketException or TimeoutException;
 
@@ -568,6 +580,7 @@ public sealed class RevisionRunner
         DbConnection connection, string providerName, string versionTable, CancellationToken cancellationToken)
     {
         var dialect = DatabaseDialect.For(providerName);
+        RefuseMissing(dialect, connection);
         try
         {
             await connection.OpenAsync(cancellationToken);

@@ -39,13 +39,20 @@ internal static class TransferOperations
     }
 
     /// <summary>An export's folder (of either engine) into the app's database (or <paramref name="to"/>), which must be at the export's revision.</summary>
-    public static Task<IReadOnlyList<TableResult>> ImportAsync(
-        DbContext app, string? to, string directory, bool truncate, string versionTable, ITransferProgress? progress, CancellationToken cancellationToken)
+    /// <param name="lockWait">How long to wait for the target's migration lock (<c>--lock-wait</c>); default as upgrade's.</param>
+    public static async Task<IReadOnlyList<TableResult>> ImportAsync(
+        DbContext app, string? to, string directory, bool truncate, string versionTable, ITransferProgress? progress, CancellationToken cancellationToken,
+        TimeSpan? lockWait = null)
     {
         var target = to is null ? TransferEndpoint.OfApp(app, "import", "--to") : TransferEndpoint.Parse(to, "--to");
         var model = ModelTables.Of(app, versionTable);
-        return target.Kind == DatabaseKind.PostgreSql
+        // The migration lock, held by a session of its own for the whole load, as copy holds it on
+        // its target: no upgrade changes the schema under an import, nor do two loads interleave.
+        await using var lockSession = await RowDatabase.OpenAsync(target, "target", cancellationToken);
+        await using var migrationLock = await lockSession.LockForMigrationAsync(
+            versionTable, lockWait ?? Runner.RunnerOptions.DefaultLockWait, Serilog.Log.Logger, cancellationToken);
+        return await (target.Kind == DatabaseKind.PostgreSql
             ? new CsvTransfer(target.ConnectionString, versionTable, progress).ImportAsync(model, directory, truncate, cancellationToken)
-            : RowCsv.ImportAsync(target, versionTable, model, directory, truncate, progress, cancellationToken);
+            : RowCsv.ImportAsync(target, versionTable, model, directory, truncate, progress, cancellationToken));
     }
 }

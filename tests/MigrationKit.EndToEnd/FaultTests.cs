@@ -12,6 +12,26 @@ public sealed class FaultTests(PackedTool tool)
 {
     private static readonly Dictionary<string, string?> OnPostgres = new() { [ThrowawayApp.ProviderVariable] = AppDatabase.Postgres };
 
+    [Fact]
+    public async Task Read_only_commands_run_from_a_subfolder_name_the_missing_sqlite_file_of_the_project_and_create_none()
+    {
+        // The app's own connection, "Data Source=app.db": relative, so it means the project's folder
+        // (as with `dotnet ef`), not the folder the tool runs in; neither file may be created.
+        var app = await SlowAsync(tool);
+        using var subfolder = new TempDirectory(Path.Combine(app.Directory, "sub"));
+        var appsOwn = new Dictionary<string, string?> { [ThrowawayApp.ProviderVariable] = AppDatabase.Sqlite, ["MIGRATEKIT_CONNECTION"] = null };
+        var projectFile = Path.Combine(app.Directory, "app.db");
+
+        foreach (var command in new[] { new[] { "current" }, ["check", "--database"], ["history", "-i"] })
+        {
+            var result = await RunningCommand.RunAsync(subfolder.Path, ["migratekit", .. command, "--project", app.Directory, "--no-build"], appsOwn);
+
+            Assert.StartsWith($"The database '{projectFile}' does not exist.", FailedInOneLine(result));
+            Assert.False(File.Exists(subfolder.File("app.db")), $"{string.Join(' ', command)} created app.db in the folder it ran in.");
+            Assert.False(File.Exists(projectFile), $"{string.Join(' ', command)} created the project's app.db.");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(AppDatabase.Providers), MemberType = typeof(AppDatabase))]
     public async Task A_revision_failing_in_the_middle_of_five_leaves_the_database_at_the_last_good_one(string provider)

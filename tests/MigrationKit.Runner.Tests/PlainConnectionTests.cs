@@ -21,6 +21,8 @@ public sealed class PlainConnectionTests
         var options = new RunnerOptions { VersionTable = "release \"versions\"" };
         var runner = db.Runner(Linear.All, options);
         var providerName = db.NewContext().Database.ProviderName!;
+        // An empty database (a SQLite file that does not exist is refused: MissingSqliteFileTests).
+        await db.ExecuteAsync("SELECT 1");
 
         Assert.Empty(await ReadPlainAsync(db, providerName, options.VersionTable));
         await runner.UpgradeAsync("+2");

@@ -198,6 +198,8 @@ public sealed class RevisionRunnerTests
     public async Task Current_on_a_database_without_a_version_table_is_empty_and_creates_nothing(string provider)
     {
         using var db = await TestDatabase.CreateAsync(provider);
+        // An empty database (a SQLite file that does not exist is refused: MissingSqliteFileTests).
+        await db.ExecuteAsync("SELECT 1");
 
         var heads = await db.Runner(Linear.All).GetCurrentHeadsAsync();
 

@@ -67,6 +67,30 @@ public sealed class CrossProviderExportImportTests
 
     [Theory]
     [MemberData(nameof(Directions))]
+    public async Task An_import_gives_up_after_the_lock_wait_while_upgrade_holds_the_targets_migration_lock(string from, string to)
+    {
+        using var source = await CrossProviderDatabase.CreateAsync(from);
+        using var target = await CrossProviderDatabase.CreateAsync(to);
+        using var folder = new TempDirectory("migratekit-xexport");
+        await source.SeedAsync();
+        await ExportAsync(source, folder.Path);
+        await using System.Data.Common.DbConnection upgrade = to == Postgres
+            ? new Npgsql.NpgsqlConnection(target.ConnectionString)
+            : new Microsoft.Data.Sqlite.SqliteConnection(target.ConnectionString);
+        await upgrade.OpenAsync();
+        await using var held = await Runner.Database.DatabaseDialect.For(to == Postgres ? Runner.Database.DatabaseDialect.PostgreSqlProvider : Runner.Database.DatabaseDialect.SqliteProvider)
+            .AcquireLockAsync(upgrade, VersionTable, TimeSpan.Zero, Serilog.Log.Logger, CancellationToken.None);
+        await using var app = KindsModel.For(target);
+
+        var error = await Assert.ThrowsAsync<MigrationKitException>(() => TransferOperations.ImportAsync(
+            app, null, folder.Path, false, VersionTable, null, CancellationToken.None, TimeSpan.FromSeconds(1)).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.StartsWith("Gave up after 1 s waiting for the migration lock of ", error.Message);
+        Assert.Equal(0, await target.CountAsync("accounts"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Directions))]
     public async Task An_import_into_a_database_at_another_revision_is_refused(string from, string to)
     {
         using var source = await CrossProviderDatabase.CreateAsync(from);

@@ -5,7 +5,7 @@ using MigrationKit.Runner;
 
 namespace MigrationKit.Cli.Commands;
 
-/// <summary>--lock-wait, alike for every command that takes the migration lock (upgrade, downgrade, stamp, copy).</summary>
+/// <summary>--lock-wait, alike for every command that takes the migration lock (upgrade, downgrade, stamp, copy, import).</summary>
 internal static class LockWaitOption
 {
     public static CommandOption Add(CommandLineApplication command) => command.Option(

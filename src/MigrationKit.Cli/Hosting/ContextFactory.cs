@@ -23,7 +23,8 @@ internal static partial class ContextFactory
     /// <summary>The environment variable read when no --connection is given.</summary>
     public const string ConnectionVariable = "MIGRATEKIT_CONNECTION";
 
-    public static DbContext Create(Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string? connection)
+    /// <param name="projectDirectory">Where a relative SQLite file name points (see <see cref="AnchorSqliteFile"/>).</param>
+    public static DbContext Create(Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string? connection, string projectDirectory)
     {
         var type = FindContextType([startupAssembly, revisionsAssembly], contextName);
         DbContext context;
@@ -63,7 +64,24 @@ internal static partial class ContextFactory
                 $"The DbContext '{type.Name}' uses {context.Database.ProviderName}, which is not a relational provider.");
         }
 
+        AnchorSqliteFile(context, projectDirectory);
         return context;
+    }
+
+    /// <summary>
+    /// A relative SQLite file name means the project's folder, whatever folder the tool runs in, as
+    /// with `dotnet ef` (which runs its agent in the startup project's folder): a run from a
+    /// subfolder must not create or read a database there. Also for --connection, which `dotnet ef`
+    /// resolves the same way.
+    /// </summary>
+    private static void AnchorSqliteFile(DbContext context, string projectDirectory)
+    {
+        if (context.Database.ProviderName == DatabaseDialect.SqliteProvider
+            && context.Database.GetConnectionString() is { } configured
+            && SqliteDialect.AnchoredAt(configured, projectDirectory) is { } anchored)
+        {
+            context.Database.SetConnectionString(anchored);
+        }
     }
 
     /// <summary>--connection, else $MIGRATEKIT_CONNECTION; null when neither is given.</summary>
@@ -81,7 +99,7 @@ internal static partial class ContextFactory
     /// or its provider's dialect does not know its connection: then the context is created as usual.
     /// </summary>
     public static (DbConnection Connection, string Provider)? TryConnectDirectly(
-        Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string connectionString)
+        Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string connectionString, string projectDirectory)
     {
         var type = FindContextType([startupAssembly, revisionsAssembly], contextName);
         if (!ConfiguresItself(type, startupAssembly))
@@ -101,8 +119,9 @@ internal static partial class ContextFactory
             .LoadFromAssemblyName(new AssemblyName(assemblyName)).GetType(typeName, throwOnError: true)!;
         try
         {
-            var connection = (DbConnection)Activator.CreateInstance(connectionType, connectionString)!;
-            ParseWithProvider(connection, connectionString);
+            var anchored = provider == DatabaseDialect.SqliteProvider ? SqliteDialect.AnchoredAt(connectionString, projectDirectory) : null;
+            var connection = (DbConnection)Activator.CreateInstance(connectionType, anchored ?? connectionString)!;
+            ParseWithProvider(connection, anchored ?? connectionString);
             return (connection, provider);
         }
         catch (TargetInvocationException e) when (e.InnerException is ArgumentException or InvalidOperationException or FormatException)

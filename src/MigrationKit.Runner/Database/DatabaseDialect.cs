@@ -82,6 +82,12 @@ internal abstract class DatabaseDialect
     /// <summary>The same check as a script statement that fails, and rolls the transaction back, on a violation.</summary>
     public virtual string ScriptedForeignKeyCheck => throw new NotSupportedException();
 
+    /// <summary>
+    /// The database's path when opening would create it (a SQLite file that does not exist), so
+    /// that a command that only reads can refuse instead; null when it exists or only the server knows.
+    /// </summary>
+    public virtual string? MissingDatabase(DbConnection connection) => null;
+
     /// <summary>Whether the table exists, without creating anything and without failing a transaction.</summary>
     public abstract Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken);
 

@@ -17,6 +17,42 @@ internal sealed class SqliteDialect : DatabaseDialect
             await ScalarAsync(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @name", cancellationToken, ("@name", table)),
             System.Globalization.CultureInfo.InvariantCulture) > 0;
 
+    public override string? MissingDatabase(DbConnection connection)
+        => FilePath(connection.DataSource, connection.ConnectionString) is { } path && !File.Exists(path) ? path : null;
+
+    /// <summary>
+    /// The connection string with a relative file name made absolute against <paramref name="folder"/>;
+    /// null when it names no file by a relative path (in memory, a URI, |DataDirectory|, absolute).
+    /// </summary>
+    public static string? AnchoredAt(string connectionString, string folder)
+    {
+        var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        foreach (var key in new[] { "Data Source", "DataSource", "Filename" })
+        {
+            if (builder.TryGetValue(key, out var value) && value is string path)
+            {
+                if (FilePath(path, connectionString) is null || Path.IsPathRooted(path))
+                {
+                    return null;
+                }
+
+                builder[key] = Path.GetFullPath(path, folder);
+                return builder.ConnectionString;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The file a connection opens, as SQLite resolves it (from the current directory); null for memory, URIs and |DataDirectory|.</summary>
+    private static string? FilePath(string? dataSource, string connectionString)
+        => string.IsNullOrEmpty(dataSource) || dataSource == ":memory:"
+           || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
+           || dataSource.StartsWith("|DataDirectory|", StringComparison.OrdinalIgnoreCase)
+           || connectionString.Contains("Mode=Memory", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : Path.GetFullPath(dataSource);
+
     /// <summary>
     /// A table rebuild (EF Core's, or a revision's own) turns foreign keys off around its DROP TABLE
     /// with <c>PRAGMA foreign_keys</c>, which SQLite ignores inside a transaction: with foreign
@@ -80,15 +116,13 @@ internal sealed class SqliteDialect : DatabaseDialect
     public override async Task<IAsyncDisposable> AcquireLockAsync(
         DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken)
     {
-        var path = connection.DataSource;
-        if (string.IsNullOrEmpty(path) || path == ":memory:"
-            || connection.ConnectionString.Contains("Mode=Memory", StringComparison.OrdinalIgnoreCase))
+        if (FilePath(connection.DataSource, connection.ConnectionString) is not { } path)
         {
             // Nothing outside this process can see an in-memory database.
             return new Release(() => ValueTask.CompletedTask);
         }
 
-        var lockPath = Path.GetFullPath(path) + ".migratekit-lock";
+        var lockPath = path + ".migratekit-lock";
         return await WaitForLockAsync(
             () => Task.FromResult(TryLock(lockPath)),
             RevisionRunner.Describe(connection),
