@@ -252,17 +252,8 @@ internal static partial class ContextFactory
             .ToList();
         if (contextName is not null)
         {
-            var matches = types.Where(t => t.FullName == contextName || t.Name == contextName).ToList();
-            return matches.Count switch
-            {
-                1 => matches[0],
-                0 => throw new MigrationKitException(
-                    $"No DbContext named '{contextName}' was found.",
-                    types.Count == 0 ? "The app has no DbContext." : "Contexts found: " + string.Join(", ", types.Select(t => t.FullName)) + "."),
-                _ => throw new MigrationKitException(
-                    $"More than one DbContext is named '{contextName}': {string.Join(", ", matches.Select(t => t.FullName))}.",
-                    "Pass --context with the full name."),
-            };
+            var name = ContextChoice.Match(types.Select(t => t.FullName!).ToList(), contextName);
+            return types.First(t => t.FullName == name);
         }
 
         return types.Count switch
@@ -271,9 +262,7 @@ internal static partial class ContextFactory
             0 => throw new MigrationKitException(
                 "No DbContext was found in the app.",
                 "Add a class deriving from DbContext to the project, or pass --startup-project with the project that has one."),
-            _ => throw new MigrationKitException(
-                $"More than one DbContext was found: {string.Join(", ", types.Select(t => t.FullName))}.",
-                "Pass --context with one of them, or set \"context\" in migratekit.json."),
+            _ => throw ContextChoice.Several(types.Select(t => t.FullName!)),
         };
     }
 
