@@ -18,12 +18,19 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
     private DbContext? _context;
     private RevisionRunner? _runner;
 
-    public ToolSettings Settings { get; } = ToolSettings.Load(app.ProjectDirectory);
+    private ContextChoice? _choice;
+
+    /// <summary>The DbContext the command works on, with its revisions' settings.</summary>
+    public ContextChoice Choice => _choice ??= ContextChoice.Resolve(
+        ToolSettings.Load(app.ProjectDirectory), options.Context, app.RevisionsAssembly, [app.ModelAssembly, app.StartupAssembly]);
+
+    /// <summary>The chosen context's settings: its folder, namespace and version table.</summary>
+    public ToolSettings Settings => Choice.Settings;
 
     public AppLocation Location => app;
 
-    /// <summary>The revisions, read from the assembly's metadata; their code loads only when one runs.</summary>
-    public RevisionCatalog Catalog => _catalog ??= RevisionCatalog.FromFile(app.RevisionsAssembly, () => RevisionsAssembly);
+    /// <summary>The chosen context's revisions, read from the assembly's metadata; their code loads only when one runs.</summary>
+    public RevisionCatalog Catalog => _catalog ??= RevisionCatalog.FromFile(app.RevisionsAssembly, () => RevisionsAssembly, Choice.Owns);
 
     public RevisionGraph Graph => Catalog.Graph;
 
@@ -41,7 +48,7 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
     public async Task<(IReadOnlyList<string> Heads, string Database)> ReadCurrentHeadsAsync(CancellationToken cancellationToken)
     {
         if (insideApp && ContextFactory.ChosenConnection(options.Connection) is { } connectionString
-            && ContextFactory.TryConnectDirectly(StartupAssembly, RevisionsAssembly, options.Context ?? Settings.Context, connectionString, app.ProjectDirectory) is { } direct)
+            && ContextFactory.TryConnectDirectly(StartupAssembly, RevisionsAssembly, Choice.ContextName, connectionString, app.ProjectDirectory) is { } direct)
         {
             await using var connection = direct.Connection;
             Serilog.Log.Debug("Reading the version table over a plain {Provider} connection", direct.Provider);
@@ -56,7 +63,7 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
 
     private DbContext CreateContext()
     {
-        var context = ContextFactory.Create(StartupAssembly, ModelAssembly, options.Context ?? Settings.Context, options.Connection, app.ProjectDirectory);
+        var context = ContextFactory.Create(StartupAssembly, ModelAssembly, Choice.ContextName, options.Connection, app.ProjectDirectory);
         Serilog.Log.Debug("Using {Context} with {Provider}", context.GetType().Name, context.Database.ProviderName);
         return context;
     }

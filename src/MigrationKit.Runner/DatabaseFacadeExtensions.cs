@@ -13,6 +13,12 @@ public static class DatabaseFacadeExtensions
     /// under the same lock and transactions as <c>dotnet migratekit upgrade</c>.
     /// </summary>
     /// <returns>The steps that ran; empty when the database was up to date.</returns>
+    /// <remarks>
+    /// In an app with several DbContexts, a context whose revisions name it
+    /// (<c>[Revision(..., Context = typeof(X))]</c>, written after <c>init --context</c>) runs those,
+    /// recorded in a version table of its own (<c>migratekit_version_x</c> unless
+    /// <paramref name="options"/> names one); the other context runs the revisions that name none.
+    /// </remarks>
     public static async Task<MigrationPlan> UpgradeAsync(
         this DatabaseFacade database,
         string target = "head",
@@ -21,7 +27,9 @@ public static class DatabaseFacadeExtensions
         CancellationToken cancellationToken = default)
     {
         var context = database.GetService<Microsoft.EntityFrameworkCore.Infrastructure.ICurrentDbContext>().Context;
-        var catalog = RevisionCatalog.FromAssembly(revisionsAssembly ?? context.GetType().Assembly);
+        var contextType = context.GetType();
+        var catalog = RevisionCatalog.ForContext(revisionsAssembly ?? contextType.Assembly, contextType.FullName!, out var keptApart);
+        options ??= keptApart ? new RunnerOptions { VersionTable = Database.VersionTable.NameFor(contextType.Name) } : null;
         return await new RevisionRunner(context, catalog, options).UpgradeAsync(target, cancellationToken);
     }
 }

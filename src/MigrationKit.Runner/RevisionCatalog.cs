@@ -22,18 +22,35 @@ public sealed class RevisionCatalog
     public RevisionGraph Graph { get; }
 
     /// <summary>Reads every <see cref="Revision"/> class with a <see cref="RevisionAttribute"/> in the assembly.</summary>
-    public static RevisionCatalog FromAssembly(Assembly assembly)
+    public static RevisionCatalog FromAssembly(Assembly assembly) => FromAssembly(assembly, _ => true);
+
+    /// <summary>
+    /// The revisions of one DbContext (full type name): those whose [Revision] names it when there
+    /// are any (the context keeps revisions of its own), else those that name no context.
+    /// </summary>
+    /// <param name="keptApart">Whether the context keeps revisions of its own.</param>
+    internal static RevisionCatalog ForContext(Assembly assembly, string contextName, out bool keptApart)
+    {
+        var contexts = string.IsNullOrEmpty(assembly.Location)
+            ? AssemblyTypes.Loadable(assembly).Select(t => t.GetCustomAttribute<RevisionAttribute>()?.Context?.FullName)
+            : RevisionMetadataReader.ReadWithContexts(assembly.Location).Select(r => r.Context);
+        var apart = keptApart = contexts.Contains(contextName);
+        return FromAssembly(assembly, c => apart ? c == contextName : c is null || c == contextName);
+    }
+
+    private static RevisionCatalog FromAssembly(Assembly assembly, Func<string?, bool> owns)
         => string.IsNullOrEmpty(assembly.Location)
-            ? FromTypes(AssemblyTypes.Loadable(assembly))
-            : FromFile(assembly.Location, () => assembly);
+            ? FromTypes(AssemblyTypes.Loadable(assembly).Where(t => owns(t.GetCustomAttribute<RevisionAttribute>()?.Context?.FullName)))
+            : FromFile(assembly.Location, () => assembly, owns);
 
     /// <summary>
     /// Reads the graph from the assembly file's metadata; the assembly itself is loaded (by
     /// <paramref name="load"/>) only when a revision has to run.
     /// </summary>
-    internal static RevisionCatalog FromFile(string assemblyPath, Func<Assembly> load)
+    /// <param name="owns">Which revisions to take, by the DbContext their [Revision] names (null: none).</param>
+    internal static RevisionCatalog FromFile(string assemblyPath, Func<Assembly> load, Func<string?, bool> owns)
     {
-        var revisions = RevisionMetadataReader.Read(assemblyPath);
+        var revisions = RevisionMetadataReader.ReadWithContexts(assemblyPath).Where(r => owns(r.Context)).Select(r => r.Info).ToList();
         var typeNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var revision in revisions)
         {

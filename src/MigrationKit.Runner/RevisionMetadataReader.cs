@@ -16,16 +16,14 @@ public static class RevisionMetadataReader
 
     /// <summary>Every revision in the assembly; <see cref="RevisionInfo.Source"/> holds the class's runtime type name.</summary>
     public static IReadOnlyList<RevisionInfo> Read(string assemblyPath)
-    {
-        using var stream = File.OpenRead(assemblyPath);
-        using var pe = new PEReader(stream);
-        if (!pe.HasMetadata)
-        {
-            throw new MigrationKitException($"'{assemblyPath}' is not a .NET assembly.");
-        }
+        => ReadWithContexts(assemblyPath).Select(r => r.Info).ToList();
 
+    /// <summary>Every revision in the assembly, with the full name of the DbContext its [Revision] names (null: none).</summary>
+    internal static IReadOnlyList<(RevisionInfo Info, string? Context)> ReadWithContexts(string assemblyPath)
+    {
+        using var pe = Open(assemblyPath);
         var metadata = pe.GetMetadataReader();
-        var revisions = new List<RevisionInfo>();
+        var revisions = new List<(RevisionInfo, string?)>();
         var revisionClasses = RevisionClasses(metadata);
         foreach (var handle in metadata.TypeDefinitions)
         {
@@ -41,11 +39,46 @@ public static class RevisionMetadataReader
                 continue;
             }
 
-            revisions.Add(ToInfo(attribute.Value, TypeName(metadata, type)));
+            revisions.Add((ToInfo(attribute.Value, TypeName(metadata, type)), ContextOf(attribute.Value)));
         }
 
         return revisions;
     }
+
+    /// <summary>
+    /// The full names of the assembly's DbContext classes: concrete classes deriving, here or
+    /// through each other, from a class of another assembly whose name ends in DbContext
+    /// (EF Core's own, or one such as IdentityDbContext).
+    /// </summary>
+    public static IReadOnlyList<string> ContextTypeNames(string assemblyPath)
+    {
+        using var pe = Open(assemblyPath);
+        var metadata = pe.GetMetadataReader();
+        var contexts = Derived(metadata, reference => metadata.GetString(metadata.GetTypeReference(reference).Name).Split('`')[0].EndsWith("DbContext", StringComparison.Ordinal));
+        return contexts
+            .Select(metadata.GetTypeDefinition)
+            .Where(t => (t.Attributes & System.Reflection.TypeAttributes.Abstract) == 0)
+            .Select(t => TypeName(metadata, t))
+            .ToList();
+    }
+
+    private static PEReader Open(string assemblyPath)
+    {
+        var pe = new PEReader(File.OpenRead(assemblyPath));
+        if (!pe.HasMetadata)
+        {
+            pe.Dispose();
+            throw new MigrationKitException($"'{assemblyPath}' is not a .NET assembly.");
+        }
+
+        return pe;
+    }
+
+    /// <summary>The type name (before the assembly's) of the [Revision]'s Context argument; null when it has none.</summary>
+    private static string? ContextOf(CustomAttributeValue<ArgumentType> value)
+        => value.NamedArguments.FirstOrDefault(a => a.Name == nameof(RevisionAttribute.Context)).Value is ArgumentType { SerializedName: { } name }
+            ? name.Split(',')[0].Trim()
+            : null;
 
     private static RevisionInfo ToInfo(CustomAttributeValue<ArgumentType> value, string typeName)
     {
@@ -91,6 +124,10 @@ public static class RevisionMetadataReader
 
     /// <summary>Classes of this assembly that derive from <see cref="Revision"/>, directly or through each other.</summary>
     internal static HashSet<TypeDefinitionHandle> RevisionClasses(MetadataReader metadata)
+        => Derived(metadata, reference => IsMigrationKitType(metadata, reference, nameof(Revision)));
+
+    /// <summary>Classes of this assembly that derive from a class of another that <paramref name="isRoot"/> accepts, directly or through each other.</summary>
+    private static HashSet<TypeDefinitionHandle> Derived(MetadataReader metadata, Func<TypeReferenceHandle, bool> isRoot)
     {
         var found = new HashSet<TypeDefinitionHandle>();
         bool added;
@@ -104,14 +141,14 @@ public static class RevisionMetadataReader
                     continue;
                 }
 
-                var baseType = metadata.GetTypeDefinition(handle).BaseType;
-                var isRevision = baseType.Kind switch
+                var baseType = GenericDefinition(metadata, metadata.GetTypeDefinition(handle).BaseType);
+                var derives = baseType.Kind switch
                 {
-                    HandleKind.TypeReference => IsMigrationKitType(metadata, (TypeReferenceHandle)baseType, nameof(Revision)),
+                    HandleKind.TypeReference => isRoot((TypeReferenceHandle)baseType),
                     HandleKind.TypeDefinition => found.Contains((TypeDefinitionHandle)baseType),
                     _ => false,
                 };
-                if (isRevision)
+                if (derives)
                 {
                     added = found.Add(handle) || added;
                 }
@@ -119,6 +156,21 @@ public static class RevisionMetadataReader
         }
         while (added);
         return found;
+    }
+
+    /// <summary>For a generic base (<c>IdentityDbContext&lt;User&gt;</c>, a type specification), its generic type; any other handle as it is.</summary>
+    private static EntityHandle GenericDefinition(MetadataReader metadata, EntityHandle handle)
+    {
+        if (handle.Kind != HandleKind.TypeSpecification)
+        {
+            return handle;
+        }
+
+        var blob = metadata.GetBlobReader(metadata.GetTypeSpecification((TypeSpecificationHandle)handle).Signature);
+        return blob.ReadSignatureTypeCode() == SignatureTypeCode.GenericTypeInstance
+            && blob.ReadSignatureTypeCode() == SignatureTypeCode.TypeHandle
+            ? blob.ReadTypeHandle()
+            : handle;
     }
 
     private static bool IsMigrationKitType(MetadataReader metadata, TypeReferenceHandle handle, string name)
@@ -140,29 +192,27 @@ public static class RevisionMetadataReader
         return ns.Length == 0 ? name : ns + "." + name;
     }
 
-    /// <summary>Attribute arguments here are strings and string arrays; other kinds only need to decode, not to mean anything.</summary>
-    private enum ArgumentType
-    {
-        Other,
-        String,
-        Array,
-    }
+    /// <summary>
+    /// Attribute arguments here are strings, string arrays and one type (Context): types only need
+    /// to decode, except a System.Type value, which keeps the name it was written with.
+    /// </summary>
+    private readonly record struct ArgumentType(string? SerializedName);
 
     private sealed class ArgumentTypeProvider : ICustomAttributeTypeProvider<ArgumentType>
     {
         public static readonly ArgumentTypeProvider Instance = new();
 
-        public ArgumentType GetPrimitiveType(PrimitiveTypeCode typeCode) => typeCode == PrimitiveTypeCode.String ? ArgumentType.String : ArgumentType.Other;
+        public ArgumentType GetPrimitiveType(PrimitiveTypeCode typeCode) => default;
 
-        public ArgumentType GetSystemType() => ArgumentType.Other;
+        public ArgumentType GetSystemType() => default;
 
-        public ArgumentType GetSZArrayType(ArgumentType elementType) => ArgumentType.Array;
+        public ArgumentType GetSZArrayType(ArgumentType elementType) => default;
 
-        public ArgumentType GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind) => ArgumentType.Other;
+        public ArgumentType GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind) => default;
 
-        public ArgumentType GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind) => ArgumentType.Other;
+        public ArgumentType GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind) => default;
 
-        public ArgumentType GetTypeFromSerializedName(string name) => ArgumentType.Other;
+        public ArgumentType GetTypeFromSerializedName(string name) => new(name);
 
         // Only reached for enum arguments, which [Revision] has none of.
         public PrimitiveTypeCode GetUnderlyingEnumType(ArgumentType type) => PrimitiveTypeCode.Int32;

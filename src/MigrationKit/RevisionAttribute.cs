@@ -24,4 +24,11 @@ public sealed class RevisionAttribute(string id) : Attribute
 
     /// <summary>Revisions that must be applied first, without making this revision a merge.</summary>
     public string[] DependsOn { get; init; } = [];
+
+    /// <summary>
+    /// The DbContext whose graph this revision belongs to, for a context set up with its own
+    /// revisions (`init --context`), as EF Core's [DbContext(typeof(X))] does for a migration;
+    /// none: the project's default context.
+    /// </summary>
+    public Type? Context { get; init; }
 }

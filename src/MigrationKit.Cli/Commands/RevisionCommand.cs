@@ -112,7 +112,8 @@ internal sealed class RevisionCommand : CliCommand
     {
         var folder = versionPath ?? app.Settings.VersionPath;
         var directory = Path.GetFullPath(Path.Combine(app.Location.ProjectDirectory, folder));
-        var path = RevisionWriter.Write(directory, app.Settings.NamespaceFor(app.Location.RootNamespace, folder), revision, code);
+        var path = RevisionWriter.Write(directory, app.Settings.NamespaceFor(app.Location.RootNamespace, folder), revision, code,
+            app.Choice.KeptApart ? app.Choice.ContextName : null);
         return $"  Generating {path} ...  done";
     }
 }

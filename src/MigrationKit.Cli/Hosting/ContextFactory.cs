@@ -18,7 +18,7 @@ namespace MigrationKit.Cli.Hosting;
 /// app's host, a parameterless constructor: EF's own DbContextActivator), then points it at the
 /// connection the user chose.
 /// </summary>
-internal static partial class ContextFactory
+internal static class ContextFactory
 {
     /// <summary>The environment variable read when no --connection is given.</summary>
     public const string ConnectionVariable = "MIGRATEKIT_CONNECTION";
@@ -49,8 +49,10 @@ internal static partial class ContextFactory
         {
             try
             {
-                context.Database.SetConnectionString(chosen);
+                // Parsed first by the provider's own builder: some providers read the string only
+                // when the connection opens, where a bad keyword would look like a failure to connect.
                 ParseWithProvider(context.Database.GetDbConnection(), chosen);
+                context.Database.SetConnectionString(chosen);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
             {
@@ -119,9 +121,11 @@ internal static partial class ContextFactory
             .LoadFromAssemblyName(new AssemblyName(assemblyName)).GetType(typeName, throwOnError: true)!;
         try
         {
-            var anchored = provider == DatabaseDialect.SqliteProvider ? SqliteDialect.AnchoredAt(connectionString, projectDirectory) : null;
-            var connection = (DbConnection)Activator.CreateInstance(connectionType, anchored ?? connectionString)!;
-            ParseWithProvider(connection, anchored ?? connectionString);
+            var connection = (DbConnection)Activator.CreateInstance(connectionType)!;
+            ParseWithProvider(connection, connectionString);
+            connection.ConnectionString = provider == DatabaseDialect.SqliteProvider
+                ? SqliteDialect.AnchoredAt(connectionString, projectDirectory) ?? connectionString
+                : connectionString;
             return (connection, provider);
         }
         catch (TargetInvocationException e) when (e.InnerException is ArgumentException or InvalidOperationException or FormatException)
@@ -135,15 +139,23 @@ internal static partial class ContextFactory
     }
 
     /// <summary>
-    /// Parses the connection string with the provider's own builder: some providers read it only
-    /// when the connection opens, where a bad keyword would not be told from a failure to connect.
+    /// Parses the connection string with the provider's builder (from <paramref name="connection"/>'s
+    /// factory), first asking it for each keyword, so an unknown one is named as the user spelled it.
     /// </summary>
     private static void ParseWithProvider(DbConnection connection, string connectionString)
     {
-        if (DbProviderFactories.GetFactory(connection)?.CreateConnectionStringBuilder() is { } builder)
+        if (DbProviderFactories.GetFactory(connection)?.CreateConnectionStringBuilder() is not { } builder)
         {
-            builder.ConnectionString = connectionString;
+            return;
         }
+
+        // Asked of the builder: providers word an unknown keyword in their own ways.
+        if (Keywords(connectionString).FirstOrDefault(k => !builder.ContainsKey(k)) is { } unknown)
+        {
+            throw new MigrationKitException($"The connection string has an unknown keyword '{unknown}'.", ConnectionStringHint);
+        }
+
+        builder.ConnectionString = connectionString;
     }
 
     /// <summary>The relational provider the context's OnConfiguring chooses; null when it chooses none or fails.</summary>
@@ -193,38 +205,45 @@ internal static partial class ContextFactory
     private static bool ConfiguresItself(Type contextType, Assembly startupAssembly)
         => DesignTimeFactory(contextType, startupAssembly) is null && ConstructedDirectly(contextType, startupAssembly);
 
+    private const string ConnectionStringHint = "Check its keywords (Host=...;Database=...; or Data Source=...).";
+
     /// <summary>
-    /// The provider's refusal of a connection string, naming the keyword at fault as the user spelled
-    /// it. The provider's message may quote the connection string or a value; ours never does.
+    /// The provider's refusal of a connection string, naming the keyword whose value it refused
+    /// when its message names one. The message may quote the connection string or a value; ours never does.
     /// </summary>
     private static MigrationKitException InvalidConnectionString(string? provider, string connectionString, Exception e)
     {
-        const string Hint = "Check its keywords (Host=...;Database=...; or Data Source=...).";
-        var keyword = ConnectionKeyword().Matches(connectionString)
-            .Select(m => m.Groups["keyword"].Value.Trim())
-            .FirstOrDefault(k => k.Length > 0 && Chain(e).Any(x => Regex.IsMatch(x.Message, $@"(?i)\b{Regex.Escape(k)}\b")));
-        if (keyword is null)
-        {
-            return new("The connection string is not valid for " + provider + ".", Hint, e);
-        }
-
-        var messages = string.Join(" ", Chain(e).Select(x => x.Message));
-        return Regex.IsMatch(messages, "(?i)not supported|unknown|unrecognized")
-            ? new($"The connection string has an unknown keyword '{keyword}'.", Hint, e)
-            : new($"The connection string has a value for '{keyword}' that {provider} does not accept.", Hint, e);
-    }
-
-    private static IEnumerable<Exception> Chain(Exception e)
-    {
+        var messages = new List<string>();
         for (Exception? x = e; x is not null; x = x.InnerException)
         {
-            yield return x;
+            messages.Add(x.Message);
         }
+
+        return Keywords(connectionString).FirstOrDefault(k => messages.Any(m => Regex.IsMatch(m, $@"(?i)\b{Regex.Escape(k)}\b"))) is { } keyword
+            ? new($"The connection string has a value for '{keyword}' that {provider} does not accept.", ConnectionStringHint, e)
+            : new("The connection string is not valid for " + provider + ".", ConnectionStringHint, e);
     }
 
-    /// <summary>The keywords of a connection string: the text before each '=' that starts a part.</summary>
-    [GeneratedRegex(@"(?:^|;)(?<keyword>[^=;]+)=")]
-    private static partial Regex ConnectionKeyword();
+    /// <summary>
+    /// The keywords of a connection string, as the user spelled them: parsed by the generic builder
+    /// (quoted values may hold ';' and '='), which lower-cases them. Empty when it cannot be parsed.
+    /// </summary>
+    private static List<string> Keywords(string connectionString)
+    {
+        DbConnectionStringBuilder parsed;
+        try
+        {
+            parsed = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        }
+        catch (ArgumentException)
+        {
+            return [];
+        }
+
+        return parsed.Keys.Cast<string>()
+            .Select(k => Regex.Match(connectionString, $@"(?i)(?:^|;)\s*({Regex.Escape(k)})\s*=") is { Success: true } spelled ? spelled.Groups[1].Value : k)
+            .ToList();
+    }
 
     /// <summary>
     /// The cases EF's activator would settle the same way, without the ~0.7 s it spends setting up
@@ -271,17 +290,8 @@ internal static partial class ContextFactory
             .ToList();
         if (contextName is not null)
         {
-            var matches = types.Where(t => t.FullName == contextName || t.Name == contextName).ToList();
-            return matches.Count switch
-            {
-                1 => matches[0],
-                0 => throw new MigrationKitException(
-                    $"No DbContext named '{contextName}' was found.",
-                    types.Count == 0 ? "The app has no DbContext." : "Contexts found: " + string.Join(", ", types.Select(t => t.FullName)) + "."),
-                _ => throw new MigrationKitException(
-                    $"More than one DbContext is named '{contextName}': {string.Join(", ", matches.Select(t => t.FullName))}.",
-                    "Pass --context with the full name."),
-            };
+            var name = ContextChoice.Match(types.Select(t => t.FullName!).ToList(), contextName);
+            return types.First(t => t.FullName == name);
         }
 
         return types.Count switch
@@ -290,9 +300,7 @@ internal static partial class ContextFactory
             0 => throw new MigrationKitException(
                 "No DbContext was found in the app.",
                 "Add a class deriving from DbContext to the project, or pass --startup-project with the project that has one."),
-            _ => throw new MigrationKitException(
-                $"More than one DbContext was found: {string.Join(", ", types.Select(t => t.FullName))}.",
-                "Pass --context with one of them, or set \"context\" in migratekit.json."),
+            _ => throw ContextChoice.Several(types.Select(t => t.FullName!)),
         };
     }
 

@@ -23,6 +23,16 @@ internal sealed record ToolSettings
     /// <summary>Hex digits in generated revision ids.</summary>
     public int RevisionIdLength { get; init; } = 12;
 
+    /// <summary>
+    /// The contexts that keep revisions of their own (`init --context`), by the name given there:
+    /// the settings above are the default context's (<see cref="ContextChoice"/>).
+    /// </summary>
+    public Dictionary<string, ContextSettings>? Contexts { get; init; }
+
+    /// <summary>The own settings of the context with this full type name; null when it has none (the default context).</summary>
+    public ContextSettings? OwnSettingsOf(string contextFullName)
+        => Contexts?.Where(c => ContextChoice.Names(contextFullName, c.Key)).Select(c => c.Value).FirstOrDefault();
+
     public static ToolSettings Load(string projectDirectory)
     {
         var path = Path.Combine(projectDirectory, FileName);
@@ -48,6 +58,18 @@ internal sealed record ToolSettings
         => Namespace ?? string.Join('.', new[] { rootNamespace }
             .Concat(versionPath.Split('/', '\\').Where(p => p.Length > 0 && p != "."))
             .Where(p => p.Length > 0));
+}
+
+/// <summary>Where a context that keeps revisions of its own keeps them.</summary>
+internal sealed record ContextSettings
+{
+    /// <summary>Folder, relative to the project, where the context's new revisions are written.</summary>
+    public string VersionPath { get; init; } = "";
+
+    /// <summary>Namespace of the context's new revisions; default the project's root namespace plus the folder.</summary>
+    public string? Namespace { get; init; }
+
+    public string VersionTable { get; init; } = "";
 }
 
 /// <summary>

@@ -16,6 +16,26 @@ internal sealed class VersionTable(
     Lazy<IRelationalTypeMappingSource> typeMappings)
 {
     public const string DefaultName = "migratekit_version";
+
+    /// <summary>
+    /// The version table of a context that keeps revisions of its own: two graphs in one database
+    /// need two tables.
+    /// </summary>
+    public static string NameFor(string contextClassName) => DefaultName + "_" + ContextBaseName(contextClassName).ToLowerInvariant();
+
+    /// <summary>A context's class name without "DbContext" or "Context" at its end: Reporting for ReportingDbContext.</summary>
+    public static string ContextBaseName(string contextClassName)
+    {
+        foreach (var suffix in (string[])["DbContext", "Context"])
+        {
+            if (contextClassName.Length > suffix.Length && contextClassName.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                return contextClassName[..^suffix.Length];
+            }
+        }
+
+        return contextClassName;
+    }
     public const string Column = "version_num";
 
     // Alembic's VARCHAR(32) breaks deployments with longer ids; 255 leaves room for any id scheme.

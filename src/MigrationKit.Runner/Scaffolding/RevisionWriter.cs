@@ -11,7 +11,8 @@ namespace MigrationKit.Runner.Scaffolding;
 public static class RevisionWriter
 {
     /// <summary>Writes the file and returns its path.</summary>
-    public static string Write(string directory, string @namespace, RevisionInfo revision, RevisionCode? code = null)
+    /// <param name="context">The full name of the DbContext the revision belongs to, when that context keeps revisions of its own.</param>
+    public static string Write(string directory, string @namespace, RevisionInfo revision, RevisionCode? code = null, string? context = null)
     {
         Directory.CreateDirectory(directory);
         var slug = Slug(revision.Message);
@@ -21,11 +22,11 @@ public static class RevisionWriter
             throw new MigrationKitException($"File '{path}' already exists.");
         }
 
-        File.WriteAllText(path, Render(@namespace, revision, code));
+        File.WriteAllText(path, Render(@namespace, revision, code, context));
         return path;
     }
 
-    public static string Render(string @namespace, RevisionInfo revision, RevisionCode? code = null)
+    public static string Render(string @namespace, RevisionInfo revision, RevisionCode? code = null, string? context = null)
     {
         var text = new StringBuilder();
         foreach (var comment in code?.HeaderComments ?? [])
@@ -67,6 +68,11 @@ public static class RevisionWriter
 
         AppendList(text, "BranchLabels", revision.BranchLabels);
         AppendList(text, "DependsOn", revision.DependsOn);
+        if (context is not null)
+        {
+            text.Append(",\n    Context = typeof(global::").Append(context.Replace('+', '.')).Append(')');
+        }
+
         text.AppendLine(")]")
             .Append("public sealed class ").Append(ClassName(revision)).AppendLine(" : Revision")
             .AppendLine("{")

@@ -13,9 +13,26 @@ public static class AppSources
 
         namespace App;
 
-        public class AppDbContext : DbContext
+        {{Context("AppDbContext", "User", "Users", modelCreating)}}
+
+        public class User
         {
-            public DbSet<User> Users => Set<User>();
+            public int Id { get; set; }
+
+            public required string Email { get; set; }
+
+            {{userMembers}}
+        }
+        """;
+
+    /// <summary>
+    /// A DbContext class with one DbSet, configured as every throwaway app's context is: SQLite or
+    /// PostgreSQL as <see cref="ThrowawayApp.ProviderVariable"/> says, one database for all.
+    /// </summary>
+    public static string Context(string name, string entity, string set, string modelCreating = "") => $$"""
+        public class {{name}} : DbContext
+        {
+            public DbSet<{{entity}}> {{set}} => Set<{{entity}}>();
 
             protected override void OnConfiguring(DbContextOptionsBuilder options)
             {
@@ -33,15 +50,6 @@ public static class AppSources
             {
                 {{modelCreating}}
             }
-        }
-
-        public class User
-        {
-            public int Id { get; set; }
-
-            public required string Email { get; set; }
-
-            {{userMembers}}
         }
         """;
 
