@@ -51,7 +51,11 @@ public static class RevisionWriter
             text.Append("using ").Append(name).AppendLine(";");
         }
 
+        // As EF Core's migrations: generated code (seed data's nulls, snapshots) is not annotated,
+        // and an app with Nullable and TreatWarningsAsErrors must still build it.
         text.AppendLine()
+            .AppendLine("#nullable disable")
+            .AppendLine()
             .Append("namespace ").Append(@namespace).AppendLine(";")
             .AppendLine()
             .AppendLine("/// <summary>")
