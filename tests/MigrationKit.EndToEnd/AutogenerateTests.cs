@@ -131,9 +131,17 @@ public sealed class AutogenerateTests(PackedTool tool)
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(age.Split("BuildTargetModel")[0], "migrationBuilder\\.AddColumn"));
         Assert.Contains("name: \"Age\"", age);
 
+        // A folder outside the project is refused: nothing written there would be compiled.
+        Assert.Contains("outside the project folder", FailedInOneLine(await app.RunAsync(env, "revision", "-m", "elsewhere", "--version-path", "../elsewhere")));
+        Assert.False(Directory.Exists(Path.Combine(app.Directory, "..", "elsewhere")));
+
         // A hand-written revision records no snapshot: the next autogenerate still writes only the
         // real change (seed data, whose nulls build only under the file's `#nullable disable`).
-        var custom = ThrowawayApp.RevisionId(ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "-m", "custom sql"))));
+        // Its message and folder hold what a literal, a comment or a namespace cannot hold as is.
+        const string odd = "custom sql\u2028line\u2029paragraph\u0085next \"quoted\" back\\slash */ <b>";
+        var customFile = ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "-m", odd, "--version-path", "Bob's Revisions")));
+        Assert.Contains("namespace App.Bob_s_Revisions;", File.ReadAllText(customFile));
+        var custom = ThrowawayApp.RevisionId(customFile);
         app.WriteFile("AppDbContext.cs", AppSources.UsersContext(
             AppSources.StringColumns("Name", "Phone", "Age"), "modelBuilder.Entity<User>().HasData(new User { Id = 1, Email = \"a@example.com\" });"));
         var seed = File.ReadAllText(ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "seed"))));
