@@ -206,12 +206,19 @@ public sealed partial class Autogenerator
         // The way back takes as long as the way there and is needed as soon as that holds
         // anything: it is diffed at the same time, on another core, by a differ of its own (a
         // differ keeps state while it runs; both only read the two models, which are finalized).
-        var back = withDowngrade ? Task.Run(() => DifferencesInScope(target, source)) : null;
+        // Not with seed data: EF diffs rows through state managers over the two models, and two
+        // at once were seen to swap a way's rows (a downgrade that inserted the seeded row again).
+        var parallel = !HasSeedData(source) && !HasSeedData(target);
+        var back = withDowngrade && parallel ? Task.Run(() => DifferencesInScope(target, source)) : null;
         var upgrade = Differences(_services.GetRequiredService<IMigrationsModelDiffer>(), source, target);
-        var downgrade = back is not null && upgrade.Count > 0 ? back.GetAwaiter().GetResult() : [];
+        var downgrade = upgrade.Count == 0 || !withDowngrade ? []
+            : back is not null ? back.GetAwaiter().GetResult()
+            : DifferencesInScope(target, source);
         _log.Debug("Diffed the models: {Count} operations", upgrade.Count);
         return (upgrade, downgrade, target);
     }
+
+    private static bool HasSeedData(IModel? model) => model?.GetEntityTypes().Any(e => e.GetSeedData().Any()) == true;
 
     private IReadOnlyList<MigrationOperation> DifferencesInScope(IModel? from, IModel? to)
     {

@@ -79,6 +79,9 @@ public sealed class AutogenerateTests(PackedTool tool)
         using var app = await ThrowawayApp.CreateAsync(tool, "MergeSnapshot" + provider);
         using var database = await AppDatabase.CreateAsync(provider);
         var env = database.Environment;
+        // The app builds as strictly as many do (Nullable is on in every test app): each file the
+        // tool writes must build without a warning.
+        app.WriteFile("Directory.Build.props", "<Project><PropertyGroup><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup></Project>");
         app.WriteFile("AppDbContext.cs", Users);
         var root = ThrowawayApp.RevisionId(ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "create users"))));
 
@@ -127,6 +130,34 @@ public sealed class AutogenerateTests(PackedTool tool)
         var age = File.ReadAllText(ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "add age"))));
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(age.Split("BuildTargetModel")[0], "migrationBuilder\\.AddColumn"));
         Assert.Contains("name: \"Age\"", age);
+
+        // A folder outside the project is refused: nothing written there would be compiled.
+        Assert.Contains("outside the project folder", FailedInOneLine(await app.RunAsync(env, "revision", "-m", "elsewhere", "--version-path", "../elsewhere")));
+        Assert.False(Directory.Exists(Path.Combine(app.Directory, "..", "elsewhere")));
+
+        // A hand-written revision records no snapshot: the next autogenerate still writes only the
+        // real change (seed data, whose nulls build only under the file's `#nullable disable`).
+        // Its message and folder hold what a literal, a comment or a namespace cannot hold as is.
+        const string odd = "custom sql\u2028line\u2029paragraph\u0085next \"quoted\" back\\slash */ <b>";
+        var customFile = ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "-m", odd, "--version-path", "Bob's Revisions")));
+        Assert.Contains("namespace App.Bob_s_Revisions;", File.ReadAllText(customFile));
+        var custom = ThrowawayApp.RevisionId(customFile);
+        app.WriteFile("AppDbContext.cs", AppSources.UsersContext(
+            AppSources.StringColumns("Name", "Phone", "Age"), "modelBuilder.Entity<User>().HasData(new User { Id = 1, Email = \"a@example.com\" });"));
+        var seed = File.ReadAllText(ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "seed"))));
+        Assert.Contains("migrationBuilder.InsertData(", seed.Split("BuildTargetModel")[0]);
+        Assert.DoesNotContain("migrationBuilder.CreateTable(", seed);
+        Assert.Equal(["No new upgrade operations detected."], Succeeded(await app.RunAsync(env, "check")).OutputLines);
+
+        var build = Succeeded(await RunningCommand.RunAsync(app.Directory, ["build", "-nologo", "-tl:off"]));
+        Assert.Contains(build.OutputLines, l => l.Trim() == "0 Warning(s)");
+        Succeeded(await app.RunAsync(env, "upgrade", "head", "--no-build"));
+        Assert.Equal(["1"], await database.QueryAsync("SELECT count(*) FROM \"Users\""));
+
+        // check --database at the hand-written revision compares with the snapshot it carries forward.
+        Succeeded(await app.RunAsync(env, "downgrade", "-1", "--no-build"));
+        Assert.Equal([custom], await database.VersionRowsAsync());
+        Assert.StartsWith("No drift", Succeeded(await app.RunAsync(env, "check", "--database", "--no-build")).OutputLines[0], StringComparison.Ordinal);
     }
 
     /// <summary>The Users model with extra optional string columns.</summary>

@@ -62,17 +62,19 @@ public sealed class DriftTests(PackedTool tool)
 
         Assert.Equal(1, drift.ExitCode);
         NoStackTrace(drift);
+        // Tables are named with their schema where the database has schemas.
+        var users = provider == AppDatabase.Postgres ? "public.Users" : "Users";
         var nameType = provider == AppDatabase.Postgres
-            ? "column Users.Name: type character varying(200) in the database, character varying(100) in the model"
-            : "column Users.Name: type VARCHAR(200) in the database, TEXT in the model";
+            ? "type character varying(200) in the database, character varying(100) in the model"
+            : "type VARCHAR(200) in the database, TEXT in the model";
         Assert.Equal(
             [
                 $"The database differs from the model of revision {revision} (5):",
-                "  column Users.Email: nullable in the database, required in the model",
-                nameType.Insert(0, "  "),
-                "  column Users.Score: default 7 in the database, 5 in the model",
-                "  column Users.Extra: in the database, not in the model",
-                "  table Users: index IX_Users_Email unique (Email): in the model, missing from the database",
+                $"  column {users}.Email: nullable in the database, required in the model",
+                $"  column {users}.Name: {nameType}",
+                $"  column {users}.Score: default 7 in the database, 5 in the model",
+                $"  column {users}.Extra: in the database, not in the model",
+                $"  table {users}: index IX_Users_Email unique (Email): in the model, missing from the database",
             ],
             drift.OutputLines);
     }

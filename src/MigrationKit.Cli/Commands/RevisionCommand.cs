@@ -46,6 +46,8 @@ internal sealed class RevisionCommand : CliCommand
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
+        // Refused before any work: a revision outside the project is never compiled.
+        _ = RevisionsFolder(app, _versionPath.Value());
         var graph = app.Graph;
         var labels = _branchLabel.Values.Where(v => v is not null).Cast<string>().ToList();
         var parents = graph.ParentsForNewRevision(_head.Value() ?? "head", _splice.HasValue(), labels);
@@ -110,10 +112,30 @@ internal sealed class RevisionCommand : CliCommand
     /// <summary>Writes the file and returns Alembic's "Generating PATH ...  done" line.</summary>
     internal static string Write(AppScope app, RevisionInfo revision, string? versionPath, RevisionCode? code = null)
     {
-        var folder = versionPath ?? app.Settings.VersionPath;
+        var folder = RevisionsFolder(app, versionPath);
         var directory = Path.GetFullPath(Path.Combine(app.Location.ProjectDirectory, folder));
         var path = RevisionWriter.Write(directory, app.Settings.NamespaceFor(app.Location.RootNamespace, folder), revision, code,
             app.Choice.KeptApart ? app.Choice.ContextName : null);
         return $"  Generating {path} ...  done";
+    }
+
+    /// <summary>
+    /// The folder revisions are written in (<paramref name="versionPath"/>, else the settings'
+    /// versionPath), relative to the project; one outside the project is refused, since the
+    /// project's build never compiles what is written there.
+    /// </summary>
+    private static string RevisionsFolder(AppScope app, string? versionPath)
+    {
+        var folder = versionPath ?? app.Settings.VersionPath;
+        var project = Path.GetFullPath(app.Location.ProjectDirectory);
+        var relative = Path.GetRelativePath(project, Path.GetFullPath(Path.Combine(project, folder)));
+        if (relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            throw new MigrationKitException(
+                $"Version path '{folder}' is outside the project folder {project}, so a revision written there would never be compiled",
+                "Use a folder inside the project, such as Revisions (--version-path, or versionPath in migratekit.json).");
+        }
+
+        return relative;
     }
 }

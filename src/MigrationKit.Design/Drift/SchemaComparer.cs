@@ -12,7 +12,8 @@ namespace MigrationKit.Design.Drift;
 /// nullability, default, computed SQL), primary and unique keys, indexes and foreign keys. Keys
 /// and foreign keys are matched by their columns, since SQLite keeps no constraint names; indexes
 /// by name, as EF names them. Text a server rewrites (type aliases, casts, parentheses) is
-/// normalised before it is compared.
+/// normalised before it is compared. Every line names its table with the schema where the
+/// database has schemas (PostgreSQL: <c>public.Users</c>; SQLite: <c>Users</c>).
 /// </summary>
 internal static partial class SchemaComparer
 {
@@ -30,7 +31,7 @@ internal static partial class SchemaComparer
         {
             if (live.TryGetValue(key, out var liveTable))
             {
-                CompareTable(table, liveTable, differences);
+                CompareTable(key, table, liveTable, defaultSchema, differences);
             }
             else
             {
@@ -46,9 +47,9 @@ internal static partial class SchemaComparer
         return differences;
     }
 
-    private static void CompareTable(ITable table, DatabaseTable live, List<string> differences)
+    /// <param name="name">The table's name with its schema (the database's default one when the model names none), as every line names it.</param>
+    private static void CompareTable(string name, ITable table, DatabaseTable live, string? defaultSchema, List<string> differences)
     {
-        var name = table.Name;
         var liveColumns = live.Columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
         foreach (var column in table.Columns)
         {
@@ -91,8 +92,10 @@ internal static partial class SchemaComparer
             differences);
         CompareSets(
             $"table {name}: foreign key",
-            table.ForeignKeyConstraints.Select(f => ForeignKey(f.Columns.Select(c => c.Name), f.PrincipalTable.Name, f.PrincipalColumns.Select(c => c.Name), f.OnDeleteAction)),
-            live.ForeignKeys.Select(f => ForeignKey(f.Columns.Select(c => c.Name), f.PrincipalTable.Name, f.PrincipalColumns.Select(c => c.Name), f.OnDelete ?? ReferentialAction.NoAction)),
+            table.ForeignKeyConstraints.Select(f => ForeignKey(
+                f.Columns.Select(c => c.Name), Key(f.PrincipalTable.Schema ?? defaultSchema, f.PrincipalTable.Name), f.PrincipalColumns.Select(c => c.Name), f.OnDeleteAction)),
+            live.ForeignKeys.Select(f => ForeignKey(
+                f.Columns.Select(c => c.Name), Key(f.PrincipalTable.Schema ?? defaultSchema, f.PrincipalTable.Name), f.PrincipalColumns.Select(c => c.Name), f.OnDelete ?? ReferentialAction.NoAction)),
             differences);
     }
 

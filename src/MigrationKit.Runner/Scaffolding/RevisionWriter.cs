@@ -29,7 +29,7 @@ public static class RevisionWriter
     public static string Render(string @namespace, RevisionInfo revision, RevisionCode? code = null, string? context = null)
     {
         var text = new StringBuilder();
-        foreach (var comment in code?.HeaderComments ?? [])
+        foreach (var comment in (code?.HeaderComments ?? []).SelectMany(CommentLines))
         {
             text.Append("// ").AppendLine(comment);
         }
@@ -52,12 +52,20 @@ public static class RevisionWriter
             text.Append("using ").Append(name).AppendLine(";");
         }
 
+        // As EF Core's migrations: generated code (seed data's nulls, snapshots) is not annotated,
+        // and an app with Nullable and TreatWarningsAsErrors must still build it.
         text.AppendLine()
-            .Append("namespace ").Append(@namespace).AppendLine(";")
+            .AppendLine("#nullable disable")
             .AppendLine()
-            .AppendLine("/// <summary>")
-            .Append("/// ").AppendLine(System.Security.SecurityElement.Escape(revision.Message))
-            .AppendLine("/// </summary>")
+            .Append("namespace ").Append(Namespace(@namespace)).AppendLine(";")
+            .AppendLine()
+            .AppendLine("/// <summary>");
+        foreach (var line in CommentLines(revision.Message))
+        {
+            text.Append("/// ").AppendLine(System.Security.SecurityElement.Escape(line));
+        }
+
+        text.AppendLine("/// </summary>")
             .Append("[Revision(").Append(Literal(revision.Id));
         AppendList(text, "Parents", revision.Parents);
         text.Append(",\n    Message = ").Append(Literal(revision.Message));
@@ -148,9 +156,68 @@ public static class RevisionWriter
         }
     }
 
+    /// <summary>
+    /// A C# string literal of any text: quotes and backslashes escaped, and every character a
+    /// literal cannot hold as it is (line terminators, U+0085, U+2028 and U+2029 among them, other
+    /// control characters) written as <c>\uXXXX</c>; a lone surrogate as U+FFFD.
+    /// </summary>
     private static string Literal(string value)
-        => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
-            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal) + "\"";
+    {
+        var literal = new StringBuilder("\"", value.Length + 2);
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c is '"' or '\\')
+            {
+                literal.Append('\\').Append(c);
+            }
+            else if (LoneSurrogate(value, i))
+            {
+                // An attribute's strings are UTF-8 in the assembly, which cannot hold one either.
+                literal.Append("\\ufffd");
+            }
+            else if (char.IsControl(c) || c is '\u2028' or '\u2029')
+            {
+                literal.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                literal.Append(c);
+            }
+        }
+
+        return literal.Append('"').ToString();
+    }
+
+    private static bool LoneSurrogate(string value, int i)
+        => char.IsHighSurrogate(value[i]) ? i + 1 >= value.Length || !char.IsLowSurrogate(value[i + 1])
+            : char.IsLowSurrogate(value[i]) && (i == 0 || !char.IsHighSurrogate(value[i - 1]));
+
+    /// <summary>
+    /// Text as the lines of a comment: split wherever C# ends a line (a comment holding U+2028
+    /// would end there and leave the rest as code), other control characters as spaces, a lone
+    /// surrogate (which no file encoding can hold) as U+FFFD.
+    /// </summary>
+    private static IEnumerable<string> CommentLines(string text)
+        => text.Split(["\r\n", "\r", "\n", "\u0085", "\u2028", "\u2029"], StringSplitOptions.None)
+            .Select(line => string.Create(line.Length, line, static (chars, source) =>
+            {
+                for (var i = 0; i < source.Length; i++)
+                {
+                    chars[i] = char.IsControl(source[i]) && source[i] != '\t' ? ' ' : LoneSurrogate(source, i) ? '\uFFFD' : source[i];
+                }
+            }));
+
+    /// <summary>
+    /// A namespace C# accepts, from one built of folder and project names (MSBuild's default root
+    /// namespace is the project's file name with only spaces replaced): each part an identifier.
+    /// </summary>
+    private static string Namespace(string name)
+        => string.Join('.', name.Split('.').Select(part =>
+        {
+            var identifier = new string(part.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray());
+            return identifier.Length == 0 || char.IsDigit(identifier[0]) ? "_" + identifier : identifier;
+        }));
 }
 
 /// <summary>The code of a revision beyond its identity: bodies, snapshot and what they need.</summary>

@@ -65,6 +65,9 @@ public static class ModelCases
             a => { a.Property<decimal>("Price"); a.Property<decimal>("Total").HasComputedColumnSql("\"Price\" * 3", stored: true); }),
         Column("check constraint", b => b.Property<int>("Rank"), a => { a.Property<int>("Rank"); a.ToTable(t => t.HasCheckConstraint("CK_Blogs_Rank", "\"Rank\" >= 0")); }),
 
+        // Seed data (its nulls build in an app with Nullable only under the file's `#nullable disable`)
+        Column("seed data with a null", b => { }, a => a.HasData(new { Id = 1, Title = (string?)null })),
+
         // Indexes
         Column("index added", b => { }, a => a.HasIndex("Title")),
         Column("unique index added", b => { }, a => a.HasIndex("Title").IsUnique()),

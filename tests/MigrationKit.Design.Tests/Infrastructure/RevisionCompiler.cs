@@ -6,7 +6,7 @@ namespace MigrationKit.Design.Tests.Infrastructure;
 
 /// <summary>
 /// Compiles revision files in memory, the way the app's build would: what runs in a case is the
-/// code autogenerate wrote, not operations handed over in memory.
+/// code autogenerate wrote, not operations handed over in memory. A warning fails the compile.
 /// </summary>
 internal static class RevisionCompiler
 {
@@ -19,7 +19,13 @@ internal static class RevisionCompiler
             assemblyName,
             files.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), options, f)),
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            // As strict as an app can be (Nullable and TreatWarningsAsErrors), less the two warnings
+            // the SDK turns off itself (assembly unification).
+            new CSharpCompilationOptions(
+                OutputKind.DynamicallyLinkedLibrary,
+                nullableContextOptions: NullableContextOptions.Enable,
+                generalDiagnosticOption: ReportDiagnostic.Error,
+                specificDiagnosticOptions: [new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]));
         using var image = new MemoryStream();
         var result = compilation.Emit(image);
         var errors = result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
