@@ -288,3 +288,31 @@ public static class RebuiltParent
         });
     }
 }
+
+/// <summary>A DbContext with revisions of its own (<c>init --context</c>), as an app with several contexts has.</summary>
+public sealed class ReportingContext(DbContextOptions<ReportingContext> options) : DbContext(options);
+
+/// <summary>Two revisions that name <see cref="ReportingContext"/>: its graph, apart from every other in this assembly.</summary>
+public static class Reporting
+{
+    public static readonly Type[] All = [typeof(Totals), typeof(TotalsByDay)];
+
+    [Revision("ab0000000001", Message = "create totals", Context = typeof(ReportingContext))]
+    public sealed class Totals : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateTable(
+            "totals",
+            t => new { Id = t.Column<int>(nullable: false), Day = t.Column<string>(nullable: false) },
+            constraints: t => t.PrimaryKey("PK_totals", x => x.Id));
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("totals");
+    }
+
+    [Revision("ab0000000002", Parents = ["ab0000000001"], Message = "index day", Context = typeof(ReportingContext))]
+    public sealed class TotalsByDay : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.CreateIndex("IX_totals_Day", "totals", "Day");
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropIndex("IX_totals_Day", "totals");
+    }
+}
