@@ -5,7 +5,7 @@ namespace MigrationKit.Design;
 
 /// <summary>
 /// Whether a column's store type can hold every value of another unchanged: EF Core's differ marks
-/// every type change as able to lose data ("TODO: detect type narrowing" in its source), so
+/// every type change as able to lose data (its source leaves detecting narrowing for later), so
 /// widening a string, an integer, a decimal or a float would warn as loudly as narrowing it.
 /// </summary>
 /// <remarks>
