@@ -20,9 +20,13 @@ public sealed class TestDatabase : ScratchDatabase
         return new TestDatabase(provider, connectionString, folder);
     }
 
-    public DbContext NewContext()
+    public DbContext NewContext() => new TestContext(Options<TestContext>());
+
+    /// <summary>Options of <typeparamref name="TContext"/> for this database, on its provider.</summary>
+    public DbContextOptions<TContext> Options<TContext>()
+        where TContext : DbContext
     {
-        var options = new DbContextOptionsBuilder<TestContext>();
+        var options = new DbContextOptionsBuilder<TContext>();
         if (Provider == Postgres)
         {
             options.UseNpgsql(ConnectionString);
@@ -32,7 +36,7 @@ public sealed class TestDatabase : ScratchDatabase
             options.UseSqlite(ConnectionString);
         }
 
-        return new TestContext(options.Options);
+        return options.Options;
     }
 
     public RevisionRunner Runner(Type[] revisions, RunnerOptions? options = null, Serilog.ILogger? log = null)

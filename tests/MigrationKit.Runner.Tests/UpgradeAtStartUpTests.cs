@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace MigrationKit.Runner.Tests;
 
 /// <summary><c>Database.UpgradeAsync()</c>, which an app calls at start-up, in an app with several DbContexts.</summary>
@@ -10,17 +8,7 @@ public sealed class UpgradeAtStartUpTests
     public async Task A_context_with_revisions_of_its_own_runs_only_those_into_its_own_version_table(string provider)
     {
         using var db = await TestDatabase.CreateAsync(provider);
-        var options = new DbContextOptionsBuilder<ReportingContext>();
-        if (provider == TestDatabase.Postgres)
-        {
-            options.UseNpgsql(db.ConnectionString);
-        }
-        else
-        {
-            options.UseSqlite(db.ConnectionString);
-        }
-
-        await using var context = new ReportingContext(options.Options);
+        await using var context = new ReportingContext(db.Options<ReportingContext>());
 
         // The test assembly holds many graphs; only the two revisions naming ReportingContext are its.
         var plan = await context.Database.UpgradeAsync();
