@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace MigrationKit.Runner.Tests;
+
+/// <summary>
+/// A revision in parts (<see cref="InParts.SlowAll"/>: a table of 100,000 rows, a unique index built
+/// concurrently on it, a column; the transactional parts sleep a while) upgraded by a child process
+/// that is killed with SIGKILL at a random moment. After every kill the journal and the version
+/// table say what committed, and the next upgrade finishes the revision without repeating a part.
+/// </summary>
+public sealed class StepJournalKillTests(ITestOutputHelper output)
+{
+    private const int Trials = 20;
+    private const int Rows = 100_000;
+
+    [Fact]
+    public async Task Sigkill_at_random_moments_leaves_a_state_the_journal_tells_and_the_next_upgrade_finishes()
+    {
+        var seed = Environment.TickCount;
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        var outcomes = new List<string>();
+        for (var trial = 0; trial < Trials; trial++)
+        {
+            using var db = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+            await db.ExecuteAsync(InParts.Setup + $"INSERT INTO item_seed SELECT i, 'c' || i FROM generate_series(1, {Rows}) i;");
+
+            var killedAfter = await UpgradeAndKillAsync(db, TimeSpan.FromMilliseconds(random.Next(0, 1500)));
+
+            var state = await db.Runner(InParts.SlowAll).GetCurrentStateAsync(withJournal: true, CancellationToken.None);
+            var told = state.Heads.Count > 0 ? "recorded" : state.PartlyApplied.Count == 0 ? "nothing" : state.PartlyApplied[0].Describe();
+            outcomes.Add(told);
+            output.WriteLine($"trial {trial}: killed {killedAfter.TotalMilliseconds:0} ms after the revision started: {told}");
+            await AssertStateMatchesSchemaAsync(db, state);
+
+            await db.Runner(InParts.SlowAll).UpgradeAsync("head");
+
+            Assert.Equal([InParts.SlowId], await db.VersionRowsAsync());
+            Assert.Equal(["part 1", "part 3"], await StepJournalTests.AuditAsync(db));
+            Assert.Equal([Rows.ToString(System.Globalization.CultureInfo.InvariantCulture)], await db.QueryAsync("SELECT count(*) FROM items"));
+            Assert.Equal(["True"], await IndexValidityAsync(db));
+            Assert.Empty(await StepJournalTests.JournalAsync(db));
+        }
+
+        // The delays must have caught the revision between its parts, not only before or after it.
+        Assert.Contains(outcomes, o => o.StartsWith("upgrade:", StringComparison.Ordinal));
+    }
+
+    /// <summary>What the journal and the version table say is what the schema shows.</summary>
+    private static async Task AssertStateMatchesSchemaAsync(TestDatabase db, RevisionRunner.CurrentState state)
+    {
+        var audit = await StepJournalTests.AuditAsync(db);
+        var hasNote = (await db.QueryAsync("SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'Note'")).Single() == "1";
+        if (state.Heads.Count > 0)
+        {
+            Assert.Empty(state.PartlyApplied);
+            Assert.Equal(["part 1", "part 3"], audit);
+            Assert.True(hasNote);
+            return;
+        }
+
+        var done = state.PartlyApplied.Count == 0 ? 0 : Assert.Single(state.PartlyApplied).PartsDone;
+        Assert.Equal(done >= 1 ? ["part 1"] : [], audit);
+        Assert.Equal(done >= 1 ? ["items"] : [], await db.QueryAsync("SELECT table_name FROM information_schema.tables WHERE table_name = 'items'"));
+        Assert.False(hasNote);
+        if (done >= 2)
+        {
+            Assert.Equal(["True"], await IndexValidityAsync(db));
+        }
+    }
+
+    private static Task<List<string>> IndexValidityAsync(TestDatabase db)
+        => db.QueryAsync("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('\"IX_items_Code\"')");
+
+    /// <summary>Starts the child, waits until it starts the revision, then kills it (SIGKILL) after <paramref name="delay"/>, or lets it finish.</summary>
+    private static async Task<TimeSpan> UpgradeAndKillAsync(TestDatabase db, TimeSpan delay)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { typeof(Program).Assembly.Location, "upgrade", db.Provider, db.ConnectionString })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var child = Process.Start(start)!;
+        var errors = child.StandardError.ReadToEndAsync();
+        while (await child.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line)
+        {
+            if (line.StartsWith("Running upgrade", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        var clock = Stopwatch.StartNew();
+        var exited = child.WaitForExitAsync();
+        if (await Task.WhenAny(exited, Task.Delay(delay)) != exited)
+        {
+            child.Kill();
+        }
+
+        await exited.WaitAsync(TimeSpan.FromSeconds(60));
+        // 137: killed by SIGKILL (128 + 9).
+        Assert.True(child.ExitCode is 0 or 137, $"the child failed ({child.ExitCode}): {await errors}");
+        return clock.Elapsed;
+    }
+}
