@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
 using MigrationKit.Core;
+using Npgsql;
 
 namespace MigrationKit.Runner.Tests;
 
@@ -270,5 +273,70 @@ public sealed class StepJournalTests
             ? []
             : await db.QueryAsync(
                 $"SELECT revision || ' ' || direction || ' ' || parts_done || '/' || parts_total || ' running=' || statement_running FROM {Journal} ORDER BY 1");
+    }
+}
+
+/// <summary>`upgrade --sql` of a revision in parts, run as a user runs it: by psql or the sqlite3 shell.</summary>
+public sealed class StepJournalScriptTests
+{
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task The_script_marks_each_part_and_run_by_the_shell_leaves_the_database_at_head_without_a_journal_row(string provider)
+    {
+        using var db = await StepJournalTests.SeededAsync(provider);
+
+        var script = db.Runner(InParts.All).Script(MigrationDirection.Upgrade, [], "head");
+
+        Assert.Contains("-- part 1 of 3: runs in a transaction\nBEGIN", script.ReplaceLineEndings("\n"));
+        Assert.Contains("-- part 2 of 3: runs outside a transaction\n", script.ReplaceLineEndings("\n"));
+        Assert.Contains("-- part 3 of 3: runs in a transaction\nBEGIN", script.ReplaceLineEndings("\n"));
+        Assert.Equal(3, script.Split("BEGIN TRANSACTION;").Length - 1);
+        var (exitCode, error) = await ShellAsync(db, script);
+        Assert.True(exitCode == 0, error);
+
+        Assert.Equal([InParts.Id], await db.VersionRowsAsync());
+        Assert.Equal(["part 1", "part 3"], await StepJournalTests.AuditAsync(db));
+        Assert.Empty(await StepJournalTests.JournalAsync(db));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_script_that_stops_in_the_last_part_leaves_the_journal_a_live_upgrade_resumes_from(string provider)
+    {
+        using var db = await StepJournalTests.SeededAsync(provider);
+        var script = db.Runner(InParts.All).Script(MigrationDirection.Upgrade, [], "head");
+        await db.ExecuteAsync(provider == TestDatabase.Postgres
+            ? "ALTER TABLE item_audit ADD CONSTRAINT no_part_3 CHECK (what <> 'part 3')"
+            : "CREATE TRIGGER no_part_3 BEFORE INSERT ON item_audit WHEN new.what = 'part 3' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+
+        var (exitCode, _) = await ShellAsync(db, script);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Equal([$"{InParts.Id} upgrade 2/3 running=0"], await StepJournalTests.JournalAsync(db));
+        await db.ExecuteAsync(provider == TestDatabase.Postgres ? "ALTER TABLE item_audit DROP CONSTRAINT no_part_3" : "DROP TRIGGER no_part_3");
+
+        await db.Runner(InParts.All).UpgradeAsync("head");
+
+        Assert.Equal([InParts.Id], await db.VersionRowsAsync());
+        Assert.Equal(["part 1", "part 3"], await StepJournalTests.AuditAsync(db));
+    }
+
+    /// <summary>The script through psql or sqlite3, stopping at the first error as a deployment would.</summary>
+    private static async Task<(int ExitCode, string Error)> ShellAsync(TestDatabase db, string script)
+    {
+        ProcessStartInfo start;
+        if (db.Provider == TestDatabase.Postgres)
+        {
+            var connection = new NpgsqlConnectionStringBuilder(db.ConnectionString);
+            start = new ProcessStartInfo("psql") { ArgumentList = { "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", connection.Host!, "-p",
+                connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", connection.Username!, "-d", connection.Database! } };
+            start.Environment["PGPASSWORD"] = connection.Password;
+        }
+        else
+        {
+            start = new ProcessStartInfo("sqlite3") { ArgumentList = { "-bail", new SqliteConnectionStringBuilder(db.ConnectionString).DataSource } };
+        }
+
+        return await Shell.RunAsync(start, script);
     }
 }
