@@ -45,21 +45,29 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
     /// connection when the user gave the connection string and the context allows it
     /// (<see cref="ContextFactory.TryConnectDirectly"/>), else through the runner.
     /// </summary>
-    public async Task<(IReadOnlyList<string> Heads, string Database)> ReadCurrentHeadsAsync(CancellationToken cancellationToken)
+    /// <param name="withJournal">Also the revisions the step journal records as partly applied (one query more when it exists).</param>
+    public async Task<(RevisionRunner.CurrentState State, string Database)> ReadCurrentStateAsync(bool withJournal, CancellationToken cancellationToken)
     {
         if (insideApp && ContextFactory.ChosenConnection(options.Connection) is { } connectionString
             && ContextFactory.TryConnectDirectly(StartupAssembly, RevisionsAssembly, Choice.ContextName, connectionString, app.ProjectDirectory) is { } direct)
         {
             await using var connection = direct.Connection;
             Serilog.Log.Debug("Reading the version table over a plain {Provider} connection", direct.Provider);
-            return (await RevisionRunner.ReadCurrentHeadsAsync(connection, direct.Provider, Settings.VersionTable, cancellationToken), RevisionRunner.Describe(connection));
+            return (await RevisionRunner.ReadCurrentStateAsync(connection, direct.Provider, Settings.VersionTable, withJournal, cancellationToken),
+                RevisionRunner.Describe(connection));
         }
 
-        return (await Runner.GetCurrentHeadsAsync(cancellationToken), Runner.DescribeConnection());
+        return (await Runner.GetCurrentStateAsync(withJournal, cancellationToken), Runner.DescribeConnection());
     }
 
-    public RunnerOptions RunnerOptions(bool singleTransaction = false, TimeSpan? lockWait = null)
-        => new() { VersionTable = Settings.VersionTable, SingleTransaction = singleTransaction, LockWait = lockWait ?? MigrationKit.Runner.RunnerOptions.DefaultLockWait };
+    public RunnerOptions RunnerOptions(bool singleTransaction = false, TimeSpan? lockWait = null, bool? interruptedStatementCompleted = null)
+        => new()
+        {
+            VersionTable = Settings.VersionTable,
+            SingleTransaction = singleTransaction,
+            LockWait = lockWait ?? MigrationKit.Runner.RunnerOptions.DefaultLockWait,
+            InterruptedStatementCompleted = interruptedStatementCompleted,
+        };
 
     private DbContext CreateContext()
     {

@@ -25,6 +25,11 @@ public sealed class RevisionRunner
     private readonly ILogger _log;
     private readonly DatabaseDialect _dialect;
     private readonly VersionTable _versionTable;
+    private readonly StepJournal _journal;
+    // The journal's rows, read once the lock is held and kept as parts commit, so that a step run
+    // again (a retry) resumes where the last attempt stopped.
+    private readonly Dictionary<string, JournalEntry> _journalEntries = new(StringComparer.Ordinal);
+    private bool _journalExists;
     private readonly IRelationalConnection _connection;
     private readonly ISqlGenerationHelper _sqlHelper;
     // Resolved on first use: `current` needs only the connection, and creating the SQL generator
@@ -46,18 +51,25 @@ public sealed class RevisionRunner
         _modelInitializer = new(() => context.GetService<IModelRuntimeInitializer>());
         _versionTable = new VersionTable(
             _options.VersionTable, _sqlGenerator, _sqlHelper, new(() => context.GetService<IRelationalTypeMappingSource>()));
+        _journal = new StepJournal(
+            _options.VersionTable, _sqlGenerator, _sqlHelper, new(() => context.GetService<IRelationalTypeMappingSource>()));
     }
 
     public RevisionGraph Graph => _catalog.Graph;
 
     /// <summary>The version table's rows; empty when the table does not exist (it is not created).</summary>
     public async Task<IReadOnlyList<string>> GetCurrentHeadsAsync(CancellationToken cancellationToken = default)
+        => (await GetCurrentStateAsync(withJournal: false, cancellationToken)).Heads;
+
+    /// <summary>The version table's rows and, with <paramref name="withJournal"/>, the revisions partly applied.</summary>
+    internal async Task<CurrentState> GetCurrentStateAsync(bool withJournal, CancellationToken cancellationToken)
     {
         RefuseMissing(_dialect, _connection.DbConnection);
         await OpenAsync(cancellationToken);
         try
         {
-            return await ReadHeadsAsync(tableExists: false, cancellationToken);
+            var heads = await ReadHeadsAsync(tableExists: false, cancellationToken);
+            return new CurrentState(heads, withJournal ? await ReadJournalAsync(cancellationToken) : []);
         }
         finally
         {
@@ -82,6 +94,7 @@ public sealed class RevisionRunner
         }
 
         var after = Graph.Stamp(before, targets, purge);
+        var clearsJournal = await _dialect.TableExistsAsync(_connection.DbConnection, _journal.Name, cancellationToken);
         await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
         if (purge)
         {
@@ -89,6 +102,12 @@ public sealed class RevisionRunner
         }
 
         await ApplyVersionChangesAsync(before, after, checkRows: !purge, cancellationToken);
+        if (clearsJournal)
+        {
+            // A stamp says where the database is: a revision recorded as partly applied no longer is.
+            await ExecuteAsync(_journal.DeleteAllSql, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         _log.Information("Stamped {Heads:l}", after.Count == 0 ? "base" : string.Join(", ", after));
         return after;
@@ -111,17 +130,57 @@ public sealed class RevisionRunner
             AppendTransaction(script, transactional, [], _versionTable.CreateCommands().Select(c => c.CommandText), []);
         }
 
+        var journalCreated = false;
         foreach (var step in plan.Steps)
         {
             script.Append("-- Running ").AppendLine(step.Describe());
-            var layout = _dialect.Arrange(GenerateCommands(step).Commands);
-            var inside = layout.Inside.Select(c => c.CommandText).Concat(VersionChanges(step.HeadsBefore, step.HeadsAfter));
-            AppendTransaction(
-                script,
-                transactional,
-                layout.Before.Select(c => c.CommandText),
-                layout.ChecksForeignKeys ? inside.Append(_dialect.ScriptedForeignKeyCheck) : inside,
-                layout.After.Select(c => c.CommandText));
+            var commands = GenerateCommands(step).Commands;
+            var layout = _dialect.Arrange(commands);
+            if (!layout.IsJournaled)
+            {
+                var inside = layout.Parts[0].Commands.Select(c => c.CommandText).Concat(VersionChanges(step.HeadsBefore, step.HeadsAfter));
+                AppendTransaction(
+                    script,
+                    transactional,
+                    layout.Before.Select(c => c.CommandText),
+                    layout.ChecksForeignKeys ? inside.Append(_dialect.ScriptedForeignKeyCheck) : inside,
+                    layout.After.Select(c => c.CommandText));
+                continue;
+            }
+
+            if (!journalCreated)
+            {
+                // A script may run where the journal exists already, or not yet.
+                AppendStatements(script, _journal.CreateCommands().Select(c => _dialect.CreatesTablesIfNotExists
+                    ? c.CommandText.Replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", StringComparison.Ordinal)
+                    : c.CommandText));
+                journalCreated = true;
+            }
+
+            var progress = new StepProgress(step, layout, StepJournal.Checksum(commands));
+            AppendStatements(script, layout.Before.Select(c => c.CommandText));
+            for (var k = 0; k < layout.Parts.Count; k++)
+            {
+                var part = layout.Parts[k];
+                script.AppendLine($"-- part {k + 1} of {layout.Parts.Count}: runs {(part.IsTransactional ? "in a transaction" : "outside a transaction")}");
+                if (part.IsTransactional)
+                {
+                    var inside = part.Commands.Select(c => c.CommandText).Concat(PartRecord(progress, k + 1));
+                    AppendTransaction(script, transactional, [], layout.ChecksForeignKeys ? inside.Append(_dialect.ScriptedForeignKeyCheck) : inside, []);
+                }
+                else
+                {
+                    AppendStatements(script, [.. _journal.WriteSql(progress.Entry(k, running: true)), part.Commands[0].CommandText, .. _journal.WriteSql(progress.Entry(k + 1, running: false))]);
+                }
+            }
+
+            if (!layout.Parts[^1].IsTransactional)
+            {
+                script.AppendLine($"-- recording {step.Revision.Id}");
+                AppendTransaction(script, transactional, [], PartRecord(progress, layout.Parts.Count), []);
+            }
+
+            AppendStatements(script, layout.After.Select(c => c.CommandText));
         }
 
         return script.ToString();
@@ -175,6 +234,18 @@ public sealed class RevisionRunner
         var heads = await ReadHeadsAsync(tableExists: true, cancellationToken);
         Graph.ValidateCurrentHeads(heads);
         var plan = planner(heads);
+        _journalEntries.Clear();
+        foreach (var entry in await ReadJournalAsync(cancellationToken))
+        {
+            _journalEntries[entry.Revision] = entry;
+        }
+
+        RefuseLeavingPartlyApplied(plan, heads);
+        if (_options.SingleTransaction)
+        {
+            RefuseStatementsOutsideTransactions(plan);
+        }
+
         if (plan.Steps.Count == 0)
         {
             var atHead = heads.Count > 0 && heads.SequenceEqual(Graph.Heads.Select(r => r.Id).Order(StringComparer.Ordinal));
@@ -210,64 +281,86 @@ public sealed class RevisionRunner
         return plan;
     }
 
+    /// <summary>
+    /// Runs one revision, resuming it where the step journal says an earlier run stopped: the unit a
+    /// caller may run again after a failure.
+    /// </summary>
+    /// <summary>A revision partly applied is finished before anything else runs: a plan that does not run it is refused.</summary>
+    private void RefuseLeavingPartlyApplied(MigrationPlan plan, IReadOnlyList<string> heads)
+    {
+        foreach (var entry in _journalEntries.Values)
+        {
+            if (plan.Steps.Any(s => s.Revision.Id == entry.Revision && s.Direction == entry.Direction))
+            {
+                continue;
+            }
+
+            var state = entry.Direction == MigrationDirection.Upgrade ? "partly applied" : "partly undone";
+            throw new MigrationKitException(
+                $"Revision {entry.Revision} is {state} ({entry.Describe()}); the database is at {Describe(heads)}, and this plan does not finish it.",
+                entry.Direction == MigrationDirection.Upgrade
+                    ? $"Run `upgrade {entry.Revision}` (or a target after it) to finish it first; see `current -v`."
+                    : $"Run `downgrade` to a target before {entry.Revision} to finish undoing it first; see `current -v`.");
+        }
+    }
+
+    /// <summary>One transaction for the run cannot hold a statement that refuses transactions: refuse before anything runs.</summary>
+    private void RefuseStatementsOutsideTransactions(MigrationPlan plan)
+    {
+        foreach (var step in plan.Steps)
+        {
+            var parts = _dialect.Arrange(GenerateCommands(step).Commands).Parts;
+            for (var k = 0; k < parts.Count; k++)
+            {
+                if (parts[k].IsTransactional)
+                {
+                    continue;
+                }
+
+                var text = OneLine(parts[k].Commands[0].CommandText);
+                throw new MigrationKitException(
+                    $"--single-transaction cannot run {step.Describe()}: its part {k + 1} of {parts.Count} "
+                    + $"({(text.Length > 60 ? text[..57] + "..." : text)}) must run outside a transaction.",
+                    "Run without --single-transaction (each revision, or part of one, commits on its own).");
+            }
+        }
+    }
+
     private async Task ApplyStepAsync(MigrationStep step, bool inRunTransaction, CancellationToken cancellationToken)
     {
         _log.Information("Running {Step:l}", step.Describe());
         var (commands, changesDatabase, changesRows) = GenerateCommands(step);
 
         var layout = _dialect.Arrange(commands);
-
-        var committed = false;
+        var progress = new StepProgress(step, layout, layout.IsJournaled ? StepJournal.Checksum(commands) : "");
+        var part = 0;
         try
         {
+            part = await ResumePointAsync(progress, cancellationToken);
             foreach (var command in layout.Before)
             {
                 await ExecuteSuppressedAsync(command, cancellationToken);
             }
 
-            if (!inRunTransaction)
+            for (; part < layout.Parts.Count; part++)
             {
-                await _connection.BeginTransactionAsync(cancellationToken);
-            }
-
-            var middle = layout.Inside;
-            var batched = _dialect.RunsStatementBatches && !middle.Any(c => c.TransactionSuppressed);
-            if (batched && !changesRows && _dialect.CountsRowsOfDataChangesOnly)
-            {
-                // Nothing in the revision counts rows, so the batch's count is the version rows'
-                // alone and still tells whether the table agreed: one round trip for both.
-                await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken,
-                    middle.Select(c => c.CommandText).ToList());
-            }
-            else
-            {
-                if (batched && middle.Count > 1)
+                if (layout.Parts[part].IsTransactional)
                 {
-                    await ExecuteAsync(Batch(middle.Select(c => c.CommandText)), cancellationToken);
+                    await ApplyTransactionalPartAsync(progress, part, inRunTransaction, changesRows, cancellationToken);
                 }
                 else
                 {
-                    foreach (var command in middle)
-                    {
-                        await (command.TransactionSuppressed
-                            ? ExecuteSuppressedAsync(command, cancellationToken)
-                            : ExecuteCommandAsync(command, cancellationToken));
-                    }
+                    await ApplySuppressedPartAsync(progress, part, cancellationToken);
                 }
-
-                await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken);
             }
 
-            if (layout.ChecksForeignKeys)
+            if (!progress.Recorded)
             {
-                await CheckForeignKeysAsync(cancellationToken);
-            }
-
-            if (!inRunTransaction)
-            {
-                // Once the commit is sent it completes: an interrupt must not leave its outcome unknown.
+                // The last part ran outside a transaction: a small one of its own records the revision.
+                await _connection.BeginTransactionAsync(cancellationToken);
+                await RecordPartAsync(progress, layout.Parts.Count, cancellationToken);
                 await _connection.CurrentTransaction!.CommitAsync(CancellationToken.None);
-                committed = true;
+                Committed(progress, layout.Parts.Count);
             }
 
             foreach (var command in layout.After)
@@ -289,18 +382,237 @@ public sealed class RevisionRunner
                 throw;
             }
 
-            var state = committed
-                ? "The revision was applied; the database is at " + Describe(step.HeadsAfter) + "."
-                : "The revision was rolled back; " + (inRunTransaction ? "nothing of this run was applied." : "the database is at " + Describe(step.HeadsBefore) + ".");
+            if (e is DbException && part < layout.Parts.Count && !layout.Parts[part].IsTransactional)
+            {
+                await ForgetFailedStatementAsync(progress, part);
+            }
+
+            var where = layout.IsJournaled && part < layout.Parts.Count ? $" (part {part + 1} of {layout.Parts.Count})" : "";
+            var state = State(progress, inRunTransaction);
             throw e is OperationCanceledException
-                ? new MigrationKitException($"Interrupted while running {step.Describe()}", state, e)
-                : new MigrationKitException($"Running {step.Describe()} failed: {OneLine(e.Message)}", state, e);
+                ? new MigrationKitException($"Interrupted while running {step.Describe()}{where}", state, e)
+                : new MigrationKitException($"Running {step.Describe()} failed{where}: {OneLine(e.Message)}", state, e);
         }
 
         if (changesDatabase)
         {
             ReloadProviderTypes();
         }
+    }
+
+    /// <summary>
+    /// The first part to run: 0, or where the journal says an earlier run stopped. Refuses when the
+    /// revision's commands changed since, and makes sure the journal exists before a revision that needs it.
+    /// </summary>
+    private async Task<int> ResumePointAsync(StepProgress progress, CancellationToken cancellationToken)
+    {
+        var step = progress.Step;
+        if (!_journalEntries.TryGetValue(step.Revision.Id, out var entry))
+        {
+            if (progress.Layout.IsJournaled && !_journalExists)
+            {
+                foreach (var command in _journal.CreateCommands())
+                {
+                    await ExecuteCommandAsync(command, cancellationToken);
+                }
+
+                _journalExists = true;
+            }
+
+            return 0;
+        }
+
+        if (entry.Checksum != progress.Checksum || entry.PartsTotal != progress.Layout.Parts.Count)
+        {
+            throw new MigrationKitException(
+                $"Revision {step.Revision.Id} is partly applied ({entry.Describe()}), but its commands have changed since.",
+                "Put back the revision as it was and run again to finish it, or bring the database in order by hand and `stamp` it.");
+        }
+
+        _log.Information("Resuming {Revision:l} after part {Done} of {Total}", step.Revision.Id, entry.PartsDone, entry.PartsTotal);
+        progress.Done = entry.PartsDone;
+        progress.ResumedDuringStatement = entry.StatementRunning;
+        return entry.PartsDone;
+    }
+
+    private async Task ApplyTransactionalPartAsync(
+        StepProgress progress, int part, bool inRunTransaction, bool changesRows, CancellationToken cancellationToken)
+    {
+        var step = progress.Step;
+        var layout = progress.Layout;
+        if (!inRunTransaction)
+        {
+            await _connection.BeginTransactionAsync(cancellationToken);
+        }
+
+        var middle = layout.Parts[part].Commands;
+        var batched = _dialect.RunsStatementBatches;
+        if (batched && !layout.IsJournaled && !changesRows && _dialect.CountsRowsOfDataChangesOnly)
+        {
+            // Nothing in the revision counts rows, so the batch's count is the version rows'
+            // alone and still tells whether the table agreed: one round trip for both.
+            await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken,
+                middle.Select(c => c.CommandText).ToList());
+            progress.Recorded = true;
+        }
+        else
+        {
+            if (batched && middle.Count > 1)
+            {
+                await ExecuteAsync(Batch(middle.Select(c => c.CommandText)), cancellationToken);
+            }
+            else
+            {
+                foreach (var command in middle)
+                {
+                    await ExecuteCommandAsync(command, cancellationToken);
+                }
+            }
+
+            await RecordPartAsync(progress, part + 1, cancellationToken);
+        }
+
+        if (layout.ChecksForeignKeys)
+        {
+            await CheckForeignKeysAsync(cancellationToken);
+        }
+
+        if (!inRunTransaction)
+        {
+            // Once the commit is sent it completes: an interrupt must not leave its outcome unknown.
+            await _connection.CurrentTransaction!.CommitAsync(CancellationToken.None);
+        }
+
+        Committed(progress, part + 1);
+    }
+
+    /// <summary>
+    /// A statement that refuses a transaction, between two journal rows: "started" before it, "done"
+    /// after it. A run that finds "started" asks the database whether it completed (an index built
+    /// concurrently), and refuses to guess when the database cannot tell.
+    /// </summary>
+    private async Task ApplySuppressedPartAsync(StepProgress progress, int part, CancellationToken cancellationToken)
+    {
+        var command = progress.Layout.Parts[part].Commands[0];
+        var interrupted = progress.ResumedDuringStatement && part == progress.Done;
+        var completed = await _dialect.CheckInterruptedAsync(_connection.DbConnection, command, _log, cancellationToken);
+        if (interrupted && completed is null)
+        {
+            completed = _options.InterruptedStatementCompleted ?? throw InterruptedDuringStatement(progress, part, command);
+        }
+
+        if (!(interrupted && completed == true))
+        {
+            await ExecuteAsync(Batch(_journal.WriteSql(progress.Entry(part, running: true))), cancellationToken);
+            await ExecuteCommandAsync(command, cancellationToken);
+        }
+
+        await ExecuteAsync(Batch(_journal.WriteSql(progress.Entry(part + 1, running: false))), cancellationToken);
+        Committed(progress, part + 1);
+    }
+
+    private MigrationKitException InterruptedDuringStatement(StepProgress progress, int part, MigrationCommand command)
+    {
+        var direction = progress.Step.Direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
+        var text = OneLine(command.CommandText);
+        return new MigrationKitException(
+            $"Revision {progress.Step.Revision.Id} was interrupted during its part {part + 1} of {progress.Layout.Parts.Count}, "
+            + $"run outside a transaction ({(text.Length > 60 ? text[..57] + "..." : text)}); whether it completed is unknown.",
+            $"Check whether it completed, then run `{direction}` again with --interrupted-statement done (it completed) "
+            + "or --interrupted-statement rerun (it did not); see `current -v`.");
+    }
+
+    /// <summary>
+    /// In the part's transaction: the journal row saying <paramref name="done"/> parts committed, or,
+    /// after the last part, the version-table change and the journal row gone.
+    /// </summary>
+    private async Task RecordPartAsync(StepProgress progress, int done, CancellationToken cancellationToken)
+    {
+        var step = progress.Step;
+        if (done < progress.Layout.Parts.Count)
+        {
+            await ExecuteAsync(Batch(_journal.WriteSql(progress.Entry(done, running: false))), cancellationToken);
+            return;
+        }
+
+        await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken);
+        if (progress.Layout.IsJournaled)
+        {
+            await ExecuteAsync(_journal.DeleteSql(step.Revision.Id), cancellationToken);
+        }
+
+        progress.Recorded = true;
+    }
+
+    /// <summary>The statements <see cref="RecordPartAsync"/> runs, for a script.</summary>
+    private IEnumerable<string> PartRecord(StepProgress progress, int done)
+        => done < progress.Layout.Parts.Count
+            ? _journal.WriteSql(progress.Entry(done, running: false))
+            : [.. VersionChanges(progress.Step.HeadsBefore, progress.Step.HeadsAfter), _journal.DeleteSql(progress.Step.Revision.Id)];
+
+    private void Committed(StepProgress progress, int done)
+    {
+        progress.Done = done;
+        progress.ResumedDuringStatement = false;
+        if (progress.Recorded)
+        {
+            _journalEntries.Remove(progress.Step.Revision.Id);
+        }
+        else if (progress.Layout.IsJournaled)
+        {
+            _journalEntries[progress.Step.Revision.Id] = progress.Entry(done, running: false);
+        }
+    }
+
+    /// <summary>
+    /// A statement that failed with an error did not complete (a concurrent index build that failed
+    /// leaves an invalid index, which the next run drops): the journal may say so, so the next run
+    /// runs it again instead of refusing.
+    /// </summary>
+    private async Task ForgetFailedStatementAsync(StepProgress progress, int part)
+    {
+        try
+        {
+            await ExecuteAsync(
+                part == 0 ? _journal.DeleteSql(progress.Step.Revision.Id) : Batch(_journal.WriteSql(progress.Entry(part, running: false))),
+                CancellationToken.None);
+            if (part == 0)
+            {
+                _journalEntries.Remove(progress.Step.Revision.Id);
+            }
+        }
+        catch (DbException e)
+        {
+            // The row still says the statement was started: the next run checks instead of trusting it.
+            _log.Debug("Could not mark the failed statement in the step journal: {Error:l}", OneLine(e.Message));
+        }
+    }
+
+    /// <summary>Where a failed or interrupted revision left the database, for the hint.</summary>
+    private string State(StepProgress progress, bool inRunTransaction)
+    {
+        var step = progress.Step;
+        if (inRunTransaction)
+        {
+            return "The revision was rolled back; nothing of this run was applied.";
+        }
+
+        if (progress.Recorded)
+        {
+            return "The revision was applied; the database is at " + Describe(step.HeadsAfter) + ".";
+        }
+
+        if (progress.Done == 0)
+        {
+            return "The revision was rolled back; the database is at " + Describe(step.HeadsBefore) + ".";
+        }
+
+        var id = step.Revision.Id;
+        var total = progress.Layout.Parts.Count;
+        var parts = progress.Done == 1 ? $"Part 1 of {total}" : $"Parts 1-{progress.Done} of {total}";
+        var (verb, partly) = step.Direction == MigrationDirection.Upgrade ? ("upgrade", "partly applied") : ("downgrade", "partly undone");
+        return $"{parts} of revision {id} committed; the database is at {Describe(step.HeadsBefore)} with {id} {partly}; "
+               + $"run `{verb}` again to finish it (see `current -v`).";
     }
 
     /// <summary>Foreign keys were off for a table rebuild: refuse to commit rows whose parent is gone.</summary>
@@ -578,6 +890,14 @@ public sealed class RevisionRunner
     /// </summary>
     internal static async Task<IReadOnlyList<string>> ReadCurrentHeadsAsync(
         DbConnection connection, string providerName, string versionTable, CancellationToken cancellationToken)
+        => (await ReadCurrentStateAsync(connection, providerName, versionTable, withJournal: false, cancellationToken)).Heads;
+
+    /// <summary>
+    /// <see cref="ReadCurrentHeadsAsync(DbConnection, string, string, CancellationToken)"/>, and with
+    /// <paramref name="withJournal"/> the revisions partly applied (one query more when the journal exists).
+    /// </summary>
+    internal static async Task<CurrentState> ReadCurrentStateAsync(
+        DbConnection connection, string providerName, string versionTable, bool withJournal, CancellationToken cancellationToken)
     {
         var dialect = DatabaseDialect.For(providerName);
         RefuseMissing(dialect, connection);
@@ -593,7 +913,16 @@ public sealed class RevisionRunner
         try
         {
             var select = $"SELECT {dialect.DelimitIdentifier(VersionTable.Column)} FROM {dialect.DelimitIdentifier(versionTable)}";
-            return await ReadHeadsAsync(dialect, connection, versionTable, select, connection.CreateCommand, tableExists: false, cancellationToken);
+            var heads = await ReadHeadsAsync(dialect, connection, versionTable, select, connection.CreateCommand, tableExists: false, cancellationToken);
+            var journal = StepJournal.NameFor(versionTable);
+            if (!withJournal || !await dialect.TableExistsAsync(connection, journal, cancellationToken))
+            {
+                return new CurrentState(heads, []);
+            }
+
+            await using var command = connection.CreateCommand();
+            command.CommandText = StepJournal.Select(dialect.DelimitIdentifier, journal);
+            return new CurrentState(heads, await StepJournal.ReadAsync(command, cancellationToken));
         }
         finally
         {
@@ -626,6 +955,19 @@ public sealed class RevisionRunner
 
         heads.Sort(StringComparer.Ordinal);
         return heads;
+    }
+
+    /// <summary>The journal's rows; none when the journal does not exist (it is not created).</summary>
+    private async Task<IReadOnlyList<JournalEntry>> ReadJournalAsync(CancellationToken cancellationToken)
+    {
+        _journalExists = await _dialect.TableExistsAsync(_connection.DbConnection, _journal.Name, cancellationToken);
+        if (!_journalExists)
+        {
+            return [];
+        }
+
+        await using var command = CreateCommand(_journal.SelectSql);
+        return await StepJournal.ReadAsync(command, cancellationToken);
     }
 
     private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken)
@@ -665,6 +1007,28 @@ public sealed class RevisionRunner
     private static string Describe(IReadOnlyList<string> heads) => heads.Count == 0 ? "base" : string.Join(", ", heads);
 
     internal static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+
+    /// <summary>The version table's rows, and the revisions the step journal records as partly applied (or undone).</summary>
+    internal sealed record CurrentState(IReadOnlyList<string> Heads, IReadOnlyList<JournalEntry> PartlyApplied);
+
+    /// <summary>How far a revision got in this run: parts committed, and whether its version row is written.</summary>
+    private sealed class StepProgress(MigrationStep step, TransactionLayout layout, string checksum)
+    {
+        public MigrationStep Step => step;
+
+        public TransactionLayout Layout => layout;
+
+        public string Checksum => checksum;
+
+        public int Done { get; set; }
+
+        /// <summary>The journal said the statement of part <see cref="Done"/> + 1 was started and not known done.</summary>
+        public bool ResumedDuringStatement { get; set; }
+
+        public bool Recorded { get; set; }
+
+        public JournalEntry Entry(int done, bool running) => new(step.Revision.Id, step.Direction, done, layout.Parts.Count, running, checksum);
+    }
 
     private sealed class Session(RevisionRunner runner, IAsyncDisposable heldLock) : IAsyncDisposable
     {

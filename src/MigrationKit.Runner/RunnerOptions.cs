@@ -14,6 +14,14 @@ public sealed class RunnerOptions
     /// </summary>
     public bool SingleTransaction { get; init; }
 
+    /// <summary>
+    /// What the user found after a run was interrupted during a statement that runs outside a
+    /// transaction and that the database cannot vouch for (not an index built concurrently, which
+    /// is checked): true it completed (go on after it), false it did not (run it again), null
+    /// refuse and say what to check (the default).
+    /// </summary>
+    public bool? InterruptedStatementCompleted { get; init; }
+
     /// <summary>How long to wait for the migration lock while another process holds it. Default five minutes.</summary>
     public TimeSpan LockWait { get; init; } = DefaultLockWait;
 

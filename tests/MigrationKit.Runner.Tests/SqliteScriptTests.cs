@@ -79,26 +79,15 @@ public sealed class SqliteScriptTests
     /// <summary>The script through the sqlite3 shell's standard input, as `sqlite3 app.db &lt; upgrade.sql` runs it.</summary>
     private static async Task<(int ExitCode, string Error)> Sqlite3Async(TestDatabase db, string script, bool bail = false)
     {
-        var start = new ProcessStartInfo("sqlite3")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo("sqlite3");
         if (bail)
         {
             start.ArgumentList.Add("-bail");
         }
 
         start.ArgumentList.Add(new SqliteConnectionStringBuilder(db.ConnectionString).DataSource);
-        using var process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(script);
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(bail || process.ExitCode == 0, $"sqlite3 failed: {error}");
-        _ = await output;
-        return (process.ExitCode, error);
+        var (exitCode, error) = await Shell.RunAsync(start, script);
+        Assert.True(bail || exitCode == 0, $"sqlite3 failed: {error}");
+        return (exitCode, error);
     }
 }

@@ -20,6 +20,9 @@ public sealed class TestDatabase : ScratchDatabase
         return new TestDatabase(provider, connectionString, folder);
     }
 
+    /// <summary>A database another process created (the kill tests' child), which this one does not own.</summary>
+    public static TestDatabase Attach(string provider, string connectionString) => new(provider, connectionString, null);
+
     public DbContext NewContext() => new TestContext(Options<TestContext>());
 
     /// <summary>Options of <typeparamref name="TContext"/> for this database, on its provider.</summary>

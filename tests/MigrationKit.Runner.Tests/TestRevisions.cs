@@ -316,3 +316,78 @@ public static class Reporting
         protected override void Downgrade(MigrationBuilder b) => b.DropIndex("IX_totals_Day", "totals");
     }
 }
+
+/// <summary>
+/// A revision in three parts: a table filled from <c>item_seed</c> (which the test creates), a
+/// statement that refuses a transaction (on PostgreSQL a unique index built concurrently, on
+/// SQLite VACUUM), a column. Parts 1 and 3 write a row to <c>item_audit</c> (the test's too), so a
+/// part run twice shows. <see cref="SlowAll"/>: the same with parts that take measurable time, for kills.
+/// </summary>
+public static class InParts
+{
+    public const string Id = "gg0000000001";
+    public const string SlowId = "gg0000000002";
+    public const string Postgres = "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    public static readonly Type[] All = [typeof(Items)];
+    public static readonly Type[] SlowAll = [typeof(SlowItems)];
+
+    /// <summary>The test's tables: the rows part 1 copies, and where parts 1 and 3 say that they ran.</summary>
+    public const string Setup = "CREATE TABLE item_seed (id integer, code text); CREATE TABLE item_audit (what text NOT NULL);";
+
+    [Revision(Id, Message = "items in parts")]
+    public sealed class Items : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => UpgradeInParts(b, pause: 0);
+
+        protected override void Downgrade(MigrationBuilder b) => DowngradeInParts(b);
+    }
+
+    [Revision(SlowId, Message = "slow items in parts")]
+    public sealed class SlowItems : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => UpgradeInParts(b, pause: 0.2);
+
+        protected override void Downgrade(MigrationBuilder b) => DowngradeInParts(b);
+    }
+
+    private static void UpgradeInParts(MigrationBuilder b, double pause)
+    {
+        b.CreateTable(
+            "items",
+            t => new { Id = t.Column<int>(nullable: false), Code = t.Column<string>(nullable: true) },
+            constraints: t => t.PrimaryKey("PK_items", x => x.Id));
+        b.Sql("INSERT INTO items (\"Id\", \"Code\") SELECT id, code FROM item_seed");
+        b.Sql("INSERT INTO item_audit (what) VALUES ('part 1')");
+        Pause(b, pause);
+        if (b.ActiveProvider == Postgres)
+        {
+            b.CreateIndex("IX_items_Code", "items", "Code", unique: true).Annotation("Npgsql:CreatedConcurrently", true);
+        }
+        else
+        {
+            b.Sql("VACUUM", suppressTransaction: true);
+        }
+
+        b.AddColumn<string>("Note", "items", nullable: true);
+        b.Sql("INSERT INTO item_audit (what) VALUES ('part 3')");
+        Pause(b, pause);
+    }
+
+    private static void DowngradeInParts(MigrationBuilder b)
+    {
+        b.Sql("ALTER TABLE items DROP COLUMN \"Note\"");
+        b.Sql("DELETE FROM item_audit WHERE what = 'part 3'");
+        b.Sql(b.ActiveProvider == Postgres ? "DROP INDEX CONCURRENTLY \"IX_items_Code\"" : "VACUUM", suppressTransaction: true);
+        b.Sql("DELETE FROM item_audit WHERE what = 'part 1'");
+        b.DropTable("items");
+    }
+
+    private static void Pause(MigrationBuilder b, double seconds)
+    {
+        if (seconds > 0 && b.ActiveProvider == Postgres)
+        {
+            b.Sql(FormattableString.Invariant($"SELECT pg_sleep({seconds})"));
+        }
+    }
+}

@@ -81,6 +81,30 @@ public class ScratchDatabase : IDisposable
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Waits until no other client is connected to this PostgreSQL database. A killed client's session
+    /// lives on until the server next reads from it (after the statement in flight), and until then it
+    /// can still commit a COMMIT the client sent just before it died: reading earlier would race with it.
+    /// </summary>
+    public async Task WaitForOtherSessionsToEndAsync()
+    {
+        if (Provider != Postgres)
+        {
+            return;
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await QueryAsync("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()")).Single() != "0")
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Another session is still connected to the database 30 s after its client ended.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public void Dispose()
     {
         _folder?.Dispose();

@@ -1,5 +1,6 @@
 using McMaster.Extensions.CommandLineUtils;
 using MigrationKit.Cli.Output;
+using MigrationKit.Core;
 
 namespace MigrationKit.Cli.Commands;
 
@@ -25,12 +26,13 @@ internal sealed class CurrentCommand : CliCommand
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
-        var (heads, database) = await app.ReadCurrentHeadsAsync(cancellationToken);
+        // Plain `current` stays one read of the version table; -v and --json explain a revision in parts too.
+        var (state, database) = await app.ReadCurrentStateAsync(withJournal: _verbose.HasValue() || _json.HasValue(), cancellationToken);
         var graph = app.Graph;
-        var revisions = graph.Current(heads);
+        var revisions = graph.Current(state.Heads);
         if (_json.HasValue())
         {
-            await Out.WriteLineAsync(JsonOutput.Revisions(revisions, graph));
+            await Out.WriteLineAsync(JsonOutput.Current(revisions, graph, state.PartlyApplied));
             return 0;
         }
 
@@ -45,6 +47,19 @@ internal sealed class CurrentCommand : CliCommand
             await Out.WriteLineAsync(_verbose.HasValue() ? format.Verbose(revision) : format.Line(revision));
         }
 
+        foreach (var entry in state.PartlyApplied)
+        {
+            await Out.WriteLineAsync(PartlyApplied(entry));
+        }
+
         return 0;
+    }
+
+    /// <summary>What a revision left between its parts, and what finishes it.</summary>
+    private static string PartlyApplied(Runner.Database.JournalEntry entry)
+    {
+        var (state, verb) = entry.Direction == MigrationDirection.Upgrade ? ("partly applied", "upgrade") : ("partly undone", "downgrade");
+        return $"Revision {entry.Revision} is {state} ({entry.Describe()}); `{verb}` finishes it"
+               + (entry.StatementRunning ? " once you have checked whether that statement completed." : ".");
     }
 }

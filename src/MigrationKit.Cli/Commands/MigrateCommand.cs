@@ -10,6 +10,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private CommandOption _sql = null!;
     private CommandOption _singleTransaction = null!;
     private CommandOption _lockWait = null!;
+    private CommandOption _interruptedStatement = null!;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -25,6 +26,11 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         _sql = command.Option("--sql", "Write the SQL to standard output instead of running it (offline mode).", CommandOptionType.NoValue);
         _singleTransaction = command.Option("--single-transaction", "Run all revisions in one transaction instead of one each.", CommandOptionType.NoValue);
         _lockWait = LockWaitOption.Add(command);
+        _interruptedStatement = command.Option(
+            "--interrupted-statement <done|rerun>",
+            "After a run was interrupted during a statement outside a transaction that the database cannot vouch for: "
+            + "you checked that it completed (done) or that it did not (rerun).",
+            CommandOptionType.SingleValue);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -44,7 +50,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         }
 
         var runner = new Runner.RevisionRunner(
-            app.Context, app.Catalog, app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait)));
+            app.Context, app.Catalog, app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), InterruptedStatementCompleted()));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);
@@ -56,6 +62,14 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
 
         return 0;
     }
+
+    private bool? InterruptedStatementCompleted() => _interruptedStatement.Value() switch
+    {
+        null => null,
+        "done" => true,
+        "rerun" => false,
+        var other => throw new MigrationKitException($"--interrupted-statement must be 'done' or 'rerun', not '{other}'."),
+    };
 
     private string Script(AppScope app, string[] range)
     {

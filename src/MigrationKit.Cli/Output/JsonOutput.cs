@@ -23,6 +23,35 @@ internal static class JsonOutput
             Options);
     }
 
+    /// <summary>
+    /// The current revisions and, marked <c>partlyApplied</c>, a revision the step journal records
+    /// as under way (for an upgrade not current yet, for a downgrade still current).
+    /// </summary>
+    public static string Current(IEnumerable<RevisionInfo> revisions, RevisionGraph graph, IReadOnlyList<Runner.Database.JournalEntry> partlyApplied)
+    {
+        var heads = graph.Heads.Select(h => h.Id).ToHashSet(StringComparer.Ordinal);
+        var listed = revisions.ToList();
+        var partly = partlyApplied.ToDictionary(e => e.Revision, StringComparer.Ordinal);
+        foreach (var entry in partlyApplied)
+        {
+            if (!listed.Any(r => r.Id == entry.Revision) && graph.Contains(entry.Revision))
+            {
+                listed.Add(graph.Get(entry.Revision));
+            }
+        }
+
+        return JsonSerializer.Serialize(
+            listed.Select(r => new RevisionJson(
+                r.Id, r.Parents, r.Message, r.BranchLabels, r.DependsOn, r.Created,
+                heads.Contains(r.Id), r.IsMergePoint, null,
+                partly.TryGetValue(r.Id, out var e)
+                    ? new PartlyAppliedJson(e.Direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade", e.PartsDone, e.PartsTotal, e.StatementRunning)
+                    : null)),
+            Options);
+    }
+
+    private sealed record PartlyAppliedJson(string Direction, int PartsDone, int PartsTotal, bool StatementRunning);
+
     private sealed record RevisionJson(
         string Id,
         IReadOnlyList<string> Parents,
@@ -32,5 +61,6 @@ internal static class JsonOutput
         DateTimeOffset? Created,
         bool IsHead,
         bool IsMergePoint,
-        bool? IsCurrent);
+        bool? IsCurrent,
+        PartlyAppliedJson? PartlyApplied = null);
 }

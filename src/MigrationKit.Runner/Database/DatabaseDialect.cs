@@ -51,27 +51,53 @@ internal abstract class DatabaseDialect
     };
 
     /// <summary>
-    /// Where a revision's commands run around its transaction: those that refuse a transaction
-    /// (<see cref="MigrationCommand.TransactionSuppressed"/>) before BEGIN or after COMMIT when they
-    /// lead or trail it, so the revision and its version row still commit together. Used alike by
-    /// the live run and by <c>--sql</c> scripts, so a script does what a run does.
+    /// A revision's commands cut into parts (<see cref="RevisionPart"/>): each run of transactional
+    /// statements is one transaction, each statement that refuses a transaction
+    /// (<see cref="MigrationCommand.TransactionSuppressed"/>) a part of its own. Used alike by the
+    /// live run and by <c>--sql</c> scripts, so a script does what a run does.
     /// </summary>
-    public virtual TransactionLayout Arrange(IReadOnlyList<MigrationCommand> commands)
+    public virtual TransactionLayout Arrange(IReadOnlyList<MigrationCommand> commands) => new([], Parts(commands), []);
+
+    /// <summary>One transactional part even when there are no commands: the version-table change needs one.</summary>
+    protected static IReadOnlyList<RevisionPart> Parts(IReadOnlyList<MigrationCommand> commands)
     {
-        var first = 0;
-        while (first < commands.Count && commands[first].TransactionSuppressed)
+        var parts = new List<RevisionPart>();
+        var run = new List<MigrationCommand>();
+        foreach (var command in commands)
         {
-            first++;
+            if (!command.TransactionSuppressed)
+            {
+                run.Add(command);
+                continue;
+            }
+
+            if (run.Count > 0)
+            {
+                parts.Add(new RevisionPart(run));
+                run = [];
+            }
+
+            parts.Add(new RevisionPart([command]));
         }
 
-        var last = commands.Count - 1;
-        while (last >= first && commands[last].TransactionSuppressed)
+        if (run.Count > 0 || parts.Count == 0)
         {
-            last--;
+            parts.Add(new RevisionPart(run));
         }
 
-        return new TransactionLayout(commands.Take(first).ToList(), commands.Skip(first).Take(last - first + 1).ToList(), commands.Skip(last + 1).ToList());
+        return parts;
     }
+
+    /// <summary>Whether a CREATE TABLE may say IF NOT EXISTS, so a script can create the step journal wherever it runs.</summary>
+    public virtual bool CreatesTablesIfNotExists => false;
+
+    /// <summary>
+    /// Whether a suppressed statement that a run was interrupted in (or that failed) completed,
+    /// as far as the database shows: true done, false not done and ready to run again (what a
+    /// failed attempt left is cleared), null when the database cannot tell.
+    /// </summary>
+    public virtual Task<bool?> CheckInterruptedAsync(DbConnection connection, MigrationCommand command, Serilog.ILogger log, CancellationToken cancellationToken)
+        => Task.FromResult<bool?>(null);
 
     /// <summary>
     /// A query listing the rows whose foreign key finds no parent (first column the table), run
@@ -157,10 +183,23 @@ internal abstract class DatabaseDialect
     }
 }
 
-/// <summary>A revision's commands: before BEGIN, inside the transaction, after COMMIT.</summary>
-/// <param name="ChecksForeignKeys">Foreign keys are off during the transaction, so they are checked before COMMIT.</param>
+/// <summary>A revision's commands: session settings before its first part, its parts, settings after its last.</summary>
+/// <param name="ChecksForeignKeys">Foreign keys are off during the parts, so each transaction checks them before COMMIT.</param>
 internal sealed record TransactionLayout(
     IReadOnlyList<MigrationCommand> Before,
-    IReadOnlyList<MigrationCommand> Inside,
+    IReadOnlyList<RevisionPart> Parts,
     IReadOnlyList<MigrationCommand> After,
-    bool ChecksForeignKeys = false);
+    bool ChecksForeignKeys = false)
+{
+    /// <summary>
+    /// Whether the revision runs in more than one transaction, so the step journal records its
+    /// progress; a revision of one transactional part runs as one transaction, without a journal.
+    /// </summary>
+    public bool IsJournaled => Parts.Count > 1 || !Parts[0].IsTransactional;
+}
+
+/// <summary>Statements that run in one transaction, or one statement that runs outside any.</summary>
+internal sealed record RevisionPart(IReadOnlyList<MigrationCommand> Commands)
+{
+    public bool IsTransactional => Commands.Count != 1 || !Commands[0].TransactionSuppressed;
+}

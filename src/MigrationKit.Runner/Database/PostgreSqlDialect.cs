@@ -1,9 +1,11 @@
 using System.Data.Common;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore.Migrations;
 using MigrationKit.Core;
 
 namespace MigrationKit.Runner.Database;
 
-internal sealed class PostgreSqlDialect : DatabaseDialect
+internal sealed partial class PostgreSqlDialect : DatabaseDialect
 {
     public override bool HasTransactionalDdl => true;
 
@@ -71,6 +73,56 @@ internal sealed class PostgreSqlDialect : DatabaseDialect
         var application = reader.IsDBNull(1) ? "" : reader.GetString(1);
         return $"the session of pid {reader.GetInt32(0)}" + (application.Length > 0 ? $" (application '{application}')" : "");
     }
+
+    public override bool CreatesTablesIfNotExists => true;
+
+    /// <summary>
+    /// A <c>CREATE INDEX CONCURRENTLY</c> that failed or was killed leaves an INVALID index, which
+    /// blocks running it again; a VALID one of that name on that table means it completed. Any other
+    /// statement the server cannot vouch for.
+    /// </summary>
+    public override async Task<bool?> CheckInterruptedAsync(
+        DbConnection connection, MigrationCommand command, Serilog.ILogger log, CancellationToken cancellationToken)
+    {
+        if (ConcurrentIndex().Match(command.CommandText) is not { Success: true } match)
+        {
+            return null;
+        }
+
+        var index = match.Groups["index"].Value;
+        var valid = await ScalarAsync(
+            connection,
+            """
+            SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = to_regclass(@table) AND c.relname = @index
+            """,
+            cancellationToken,
+            ("table", match.Groups["table"].Value),
+            ("index", Unquoted(index)));
+        if (valid is not false)
+        {
+            return valid is true;
+        }
+
+        log.Information("Dropping the invalid index {Index:l} left by an earlier attempt, to build it again", index);
+        var schema = await ScalarAsync(
+            connection, "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(@table)",
+            cancellationToken, ("table", match.Groups["table"].Value));
+        await using var drop = connection.CreateCommand();
+        drop.CommandText = $"DROP INDEX CONCURRENTLY IF EXISTS {DoubleQuoted((string)schema!)}.{DoubleQuoted(Unquoted(index))}";
+        await drop.ExecuteNonQueryAsync(cancellationToken);
+        return false;
+    }
+
+    // The index name of CREATE INDEX is never schema-qualified (the index lives in its table's schema).
+    [GeneratedRegex("""
+        ^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(IF\s+NOT\s+EXISTS\s+)?(?<index>"(?:[^"]|"")+"|\w+)\s+ON\s+(ONLY\s+)?(?<table>(?:"(?:[^"]|"")+"|\w+)(?:\.(?:"(?:[^"]|"")+"|\w+))?)
+        """, RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace)]
+    private static partial Regex ConcurrentIndex();
+
+    private static string Unquoted(string identifier) => identifier.StartsWith('"')
+        ? identifier[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal)
+        : identifier.ToLowerInvariant();
 
     private static string QuoteForRegclass(string table) => "\"" + table.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -58,8 +58,9 @@ internal sealed class SqliteDialect : DatabaseDialect
     /// with <c>PRAGMA foreign_keys</c>, which SQLite ignores inside a transaction: with foreign
     /// keys on, the DROP would then cascade into the children. So the PRAGMA that turns them off
     /// runs before BEGIN and the one that turns them back on after COMMIT, and foreign keys are
-    /// checked before COMMIT instead, as SQLite's own procedure for altering a table does
-    /// (https://www.sqlite.org/lang_altertable.html#otheralter). The revision stays one transaction.
+    /// checked before each COMMIT instead, as SQLite's own procedure for altering a table does
+    /// (https://www.sqlite.org/lang_altertable.html#otheralter). The pragmas are settings of the
+    /// session, not parts of the revision: a resumed run sets them again.
     /// </summary>
     public override TransactionLayout Arrange(IReadOnlyList<MigrationCommand> commands)
     {
@@ -70,10 +71,11 @@ internal sealed class SqliteDialect : DatabaseDialect
         }
 
         var on = commands.LastOrDefault(c => ForeignKeysPragma(c) == true);
-        var layout = base.Arrange(commands.Where(c => ForeignKeysPragma(c) is null).ToList());
         return new TransactionLayout(
-            [off, .. layout.Before], layout.Inside, on is null ? layout.After : [.. layout.After, on], ChecksForeignKeys: true);
+            [off], Parts(commands.Where(c => ForeignKeysPragma(c) is null).ToList()), on is null ? [] : [on], ChecksForeignKeys: true);
     }
+
+    public override bool CreatesTablesIfNotExists => true;
 
     public override string ForeignKeyViolationsQuery => "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check";
 

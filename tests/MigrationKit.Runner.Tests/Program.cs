@@ -1,0 +1,35 @@
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace MigrationKit.Runner.Tests;
+
+/// <summary>
+/// The test assembly run as a program (<c>dotnet MigrationKit.Runner.Tests.dll upgrade PROVIDER CONNECTION</c>):
+/// a real separate process that upgrades <see cref="InParts.SlowAll"/>, for the tests that kill it
+/// with SIGKILL. Its log goes to standard output, a line at a time.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is not ["upgrade", var provider, var connectionString])
+        {
+            await Console.Error.WriteLineAsync("usage: upgrade PROVIDER CONNECTION");
+            return 2;
+        }
+
+        var log = new LoggerConfiguration().MinimumLevel.Information().WriteTo.Sink(new StandardOutput()).CreateLogger();
+        await TestDatabase.Attach(provider, connectionString).Runner(InParts.SlowAll, log: log).UpgradeAsync("head");
+        return 0;
+    }
+
+    private sealed class StandardOutput : ILogEventSink
+    {
+        public void Emit(LogEvent logEvent)
+        {
+            Console.Out.WriteLine(logEvent.RenderMessage(System.Globalization.CultureInfo.InvariantCulture));
+            Console.Out.Flush();
+        }
+    }
+}
