@@ -150,6 +150,24 @@ public sealed class StepJournalTests
         Assert.Equal(["part 1", "part 3"], await AuditAsync(db));
     }
 
+    [Fact]
+    public async Task Told_that_the_interrupted_statement_did_not_complete_a_run_runs_it_again_and_finishes()
+    {
+        using var db = await SeededAsync(TestDatabase.Sqlite);
+        await RefusePart3Async(db);
+        await Assert.ThrowsAsync<MigrationKitException>(() => db.Runner(InParts.All).UpgradeAsync("head"));
+        await db.ExecuteAsync($"UPDATE {Journal} SET parts_done = 1, statement_running = 1");
+        await AllowPart3Async(db);
+        var log = new LogLines();
+
+        await db.Runner(InParts.All, new RunnerOptions { InterruptedStatementCompleted = false }, log.Logger).UpgradeAsync("head");
+
+        Assert.Contains($"Resuming {InParts.Id} after part 1 of 3", log.Lines);
+        Assert.Equal([InParts.Id], await db.VersionRowsAsync());
+        Assert.Equal(["part 1", "part 3"], await AuditAsync(db));
+        Assert.Empty(await JournalAsync(db));
+    }
+
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task A_partly_applied_revision_whose_commands_changed_is_refused(string provider)
