@@ -281,10 +281,6 @@ public sealed class RevisionRunner
         return plan;
     }
 
-    /// <summary>
-    /// Runs one revision, resuming it where the step journal says an earlier run stopped: the unit a
-    /// caller may run again after a failure.
-    /// </summary>
     /// <summary>A revision partly applied is finished before anything else runs: a plan that does not run it is refused.</summary>
     private void RefuseLeavingPartlyApplied(MigrationPlan plan, IReadOnlyList<string> heads)
     {
@@ -317,15 +313,18 @@ public sealed class RevisionRunner
                     continue;
                 }
 
-                var text = OneLine(parts[k].Commands[0].CommandText);
                 throw new MigrationKitException(
                     $"--single-transaction cannot run {step.Describe()}: its part {k + 1} of {parts.Count} "
-                    + $"({(text.Length > 60 ? text[..57] + "..." : text)}) must run outside a transaction.",
+                    + $"({Abbreviated(parts[k].Commands[0])}) must run outside a transaction.",
                     "Run without --single-transaction (each revision, or part of one, commits on its own).");
             }
         }
     }
 
+    /// <summary>
+    /// Runs one revision, resuming it where the step journal says an earlier run stopped: the unit a
+    /// caller may run again after a failure.
+    /// </summary>
     private async Task ApplyStepAsync(MigrationStep step, bool inRunTransaction, CancellationToken cancellationToken)
     {
         _log.Information("Running {Step:l}", step.Describe());
@@ -514,10 +513,9 @@ public sealed class RevisionRunner
     private MigrationKitException InterruptedDuringStatement(StepProgress progress, int part, MigrationCommand command)
     {
         var direction = progress.Step.Direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
-        var text = OneLine(command.CommandText);
         return new MigrationKitException(
             $"Revision {progress.Step.Revision.Id} was interrupted during its part {part + 1} of {progress.Layout.Parts.Count}, "
-            + $"run outside a transaction ({(text.Length > 60 ? text[..57] + "..." : text)}); whether it completed is unknown.",
+            + $"run outside a transaction ({Abbreviated(command)}); whether it completed is unknown.",
             $"Check whether it completed, then run `{direction}` again with --interrupted-statement done (it completed) "
             + "or --interrupted-statement rerun (it did not); see `current -v`.");
     }
@@ -1005,6 +1003,13 @@ public sealed class RevisionRunner
     }
 
     private static string Describe(IReadOnlyList<string> heads) => heads.Count == 0 ? "base" : string.Join(", ", heads);
+
+    /// <summary>A statement short enough to name in a one-line message.</summary>
+    private static string Abbreviated(MigrationCommand command)
+    {
+        var text = OneLine(command.CommandText);
+        return text.Length > 60 ? text[..57] + "..." : text;
+    }
 
     internal static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 

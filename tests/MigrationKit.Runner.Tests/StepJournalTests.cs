@@ -150,6 +150,24 @@ public sealed class StepJournalTests
         Assert.Equal(["part 1", "part 3"], await AuditAsync(db));
     }
 
+    [Fact]
+    public async Task Told_that_the_interrupted_statement_did_not_complete_a_run_runs_it_again_and_finishes()
+    {
+        using var db = await SeededAsync(TestDatabase.Sqlite);
+        await RefusePart3Async(db);
+        await Assert.ThrowsAsync<MigrationKitException>(() => db.Runner(InParts.All).UpgradeAsync("head"));
+        await db.ExecuteAsync($"UPDATE {Journal} SET parts_done = 1, statement_running = 1");
+        await AllowPart3Async(db);
+        var log = new LogLines();
+
+        await db.Runner(InParts.All, new RunnerOptions { InterruptedStatementCompleted = false }, log.Logger).UpgradeAsync("head");
+
+        Assert.Contains($"Resuming {InParts.Id} after part 1 of 3", log.Lines);
+        Assert.Equal([InParts.Id], await db.VersionRowsAsync());
+        Assert.Equal(["part 1", "part 3"], await AuditAsync(db));
+        Assert.Empty(await JournalAsync(db));
+    }
+
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task A_partly_applied_revision_whose_commands_changed_is_refused(string provider)
@@ -239,6 +257,42 @@ public sealed class StepJournalTests
 
         Assert.Empty(await JournalAsync(db));
         Assert.Equal([InParts.Id], await db.VersionRowsAsync());
+    }
+
+    [Fact]
+    public async Task Ctrl_c_during_a_concurrent_index_build_says_what_committed_and_the_next_run_builds_it_again()
+    {
+        using var db = await SeededAsync(TestDatabase.Postgres);
+        // An open snapshot makes CREATE INDEX CONCURRENTLY wait for it: the run stops there for sure.
+        await using var reader = new NpgsqlConnection(db.ConnectionString + ";Pooling=false");
+        await reader.OpenAsync();
+        await using var snapshot = await reader.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        await using (var read = new NpgsqlCommand("SELECT count(*) FROM item_seed", reader, snapshot))
+        {
+            await read.ExecuteScalarAsync();
+        }
+
+        using var interrupt = new CancellationTokenSource();
+        var run = db.Runner(InParts.All).UpgradeAsync("head", interrupt.Token);
+        while ((await db.QueryAsync("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'")).Single() == "0")
+        {
+            Assert.False(run.IsCompleted, "The run ended before it waited in its concurrent index build.");
+            await Task.Delay(20);
+        }
+
+        await interrupt.CancelAsync();
+        var error = await Assert.ThrowsAsync<MigrationKitException>(() => run);
+
+        Assert.Equal($"Interrupted while running upgrade  -> {InParts.Id}, items in parts (part 2 of 3)", error.Message);
+        Assert.StartsWith($"Part 1 of 3 of revision {InParts.Id} committed; the database is at base with {InParts.Id} partly applied", error.Hint);
+        Assert.Equal([$"{InParts.Id} upgrade 1/3 running=1"], await JournalAsync(db));
+        await snapshot.RollbackAsync();
+
+        await db.Runner(InParts.All).UpgradeAsync("head");
+
+        Assert.Equal([InParts.Id], await db.VersionRowsAsync());
+        Assert.Equal(["part 1", "part 3"], await AuditAsync(db));
+        Assert.Equal(["True"], await db.QueryAsync("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('\"IX_items_Code\"')"));
     }
 
     internal static async Task<TestDatabase> SeededAsync(string provider, bool duplicateCodes = false)

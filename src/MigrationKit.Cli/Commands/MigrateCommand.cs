@@ -27,9 +27,9 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         _singleTransaction = command.Option("--single-transaction", "Run all revisions in one transaction instead of one each.", CommandOptionType.NoValue);
         _lockWait = LockWaitOption.Add(command);
         _interruptedStatement = command.Option(
-            "--interrupted-statement <done|rerun>",
-            "After a run was interrupted during a statement outside a transaction that the database cannot vouch for: "
-            + "you checked that it completed (done) or that it did not (rerun).",
+            "--interrupted-statement <ANSWER>",
+            "After a run was interrupted during a statement outside a transaction that the database cannot vouch for, ANSWER is "
+            + "done (you checked that it completed) or rerun (it did not).",
             CommandOptionType.SingleValue);
     }
 
