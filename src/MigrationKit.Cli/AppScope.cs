@@ -58,8 +58,21 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
         return (await Runner.GetCurrentHeadsAsync(cancellationToken), Runner.DescribeConnection());
     }
 
-    public RunnerOptions RunnerOptions(bool singleTransaction = false, TimeSpan? lockWait = null)
-        => new() { VersionTable = Settings.VersionTable, SingleTransaction = singleTransaction, LockWait = lockWait ?? MigrationKit.Runner.RunnerOptions.DefaultLockWait };
+    /// <param name="live">The command's choices for a live database; default the settings' own.</param>
+    public RunnerOptions RunnerOptions(bool singleTransaction = false, TimeSpan? lockWait = null, Commands.LiveDatabaseChoices? live = null)
+    {
+        live ??= Settings.LiveDatabase;
+        return new()
+        {
+            VersionTable = Settings.VersionTable,
+            SingleTransaction = singleTransaction,
+            LockWait = lockWait ?? MigrationKit.Runner.RunnerOptions.DefaultLockWait,
+            LockTimeout = live.LockTimeout ?? MigrationKit.Runner.RunnerOptions.DefaultLockTimeout,
+            LockRetries = live.Retries ?? MigrationKit.Runner.RunnerOptions.DefaultLockRetries,
+            StatementTimeout = live.StatementTimeout,
+            TransactionPooler = live.TransactionPooler,
+        };
+    }
 
     private DbContext CreateContext()
     {

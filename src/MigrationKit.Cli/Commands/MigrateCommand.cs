@@ -10,6 +10,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private CommandOption _sql = null!;
     private CommandOption _singleTransaction = null!;
     private CommandOption _lockWait = null!;
+    private LiveDatabaseOptions _live = null!;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -25,6 +26,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         _sql = command.Option("--sql", "Write the SQL to standard output instead of running it (offline mode).", CommandOptionType.NoValue);
         _singleTransaction = command.Option("--single-transaction", "Run all revisions in one transaction instead of one each.", CommandOptionType.NoValue);
         _lockWait = LockWaitOption.Add(command);
+        _live = new LiveDatabaseOptions(command);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -44,7 +46,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         }
 
         var runner = new Runner.RevisionRunner(
-            app.Context, app.Catalog, app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait)));
+            app.Context, app.Catalog, app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), _live.Over(app.Settings.LiveDatabase)));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);
