@@ -191,7 +191,7 @@ public sealed class RevisionRunner
         {
             // A lock timeout rolls the whole run back, so a retry runs it again: from the version
             // table as it is, in case a statement that refuses transactions committed part of it.
-            await WithLockRetriesAsync("the run", async attempt => await ApplyInOneTransactionAsync(
+            await WithLockRetriesAsync("The run", async attempt => await ApplyInOneTransactionAsync(
                 attempt == 0 ? plan.Steps : planner(await ReadHeadsAsync(tableExists: true, cancellationToken)).Steps,
                 cancellationToken), cancellationToken);
         }
@@ -267,7 +267,7 @@ public sealed class RevisionRunner
             {
                 throw new MigrationKitException(
                     $"{what} gave up after {tries} {(tries == 1 ? "try" : "tries")}: {blocked}",
-                    failure.Hint + " Run again once that session is done, or give it longer with --lock-timeout SECONDS or --retries N.",
+                    failure.Hint + " Run again once the session holding the lock is done, or give it longer with --lock-timeout SECONDS or --retries N.",
                     failure.InnerException);
             }
 
@@ -280,7 +280,7 @@ public sealed class RevisionRunner
             }
             catch (OperationCanceledException e)
             {
-                throw new MigrationKitException($"Interrupted while waiting to retry {what}", failure.Hint, e);
+                throw new MigrationKitException($"Interrupted while waiting to try again ({what})", failure.Hint, e);
             }
         }
     }

@@ -373,7 +373,7 @@ public static class BusyAlone
     }
 }
 
-/// <summary>PostgreSQL: one quick revision, then one that sleeps five seconds.</summary>
+/// <summary>PostgreSQL: one quick revision, then one that sleeps ten seconds.</summary>
 public static class Sleepy
 {
     public static readonly Type[] All = [typeof(Quick), typeof(Slow)];
@@ -392,7 +392,7 @@ public static class Sleepy
         protected override void Upgrade(MigrationBuilder b)
         {
             b.CreateTable("slow", t => new { Id = t.Column<int>(nullable: false) });
-            b.Sql("SELECT pg_sleep(5)");
+            b.Sql("SELECT pg_sleep(10)");
         }
 
         protected override void Downgrade(MigrationBuilder b) => b.DropTable("slow");

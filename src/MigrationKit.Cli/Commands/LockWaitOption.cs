@@ -25,6 +25,6 @@ internal static class LockWaitOption
 
         return double.TryParse(option.Value(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds < TimeSpan.MaxValue.TotalSeconds
             ? TimeSpan.FromSeconds(seconds)
-            : throw new MigrationKitException($"{option.LongName is { } name ? "--" + name : option.Template} must be a number of seconds, not '{option.Value()}'.");
+            : throw new MigrationKitException($"--{option.LongName} must be a number of seconds, not '{option.Value()}'.");
     }
 }
