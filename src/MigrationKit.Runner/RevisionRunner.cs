@@ -293,10 +293,11 @@ public sealed class RevisionRunner
         => TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, tries - 1)) * (0.5 + Random.Shared.NextDouble() / 2));
 
     /// <summary>
-    /// When the second connection starts looking at what a statement waits for: half the lock
-    /// timeout (at most a second), so it sees the wait before the timeout ends it.
+    /// When the second connection starts looking at what a statement waits for: a quarter of the
+    /// lock timeout (at most a second), so it has time to connect and see the wait before the
+    /// timeout ends it, while quick statements never open it.
     /// </summary>
-    private TimeSpan WatchAfter => TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _options.LockTimeout.Ticks / 2));
+    private TimeSpan WatchAfter => TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _options.LockTimeout.Ticks / 4));
 
     private async Task ApplyStepAsync(MigrationStep step, bool inRunTransaction, CancellationToken cancellationToken)
     {

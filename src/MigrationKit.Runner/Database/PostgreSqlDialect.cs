@@ -72,15 +72,22 @@ internal sealed class PostgreSqlDialect : DatabaseDialect
 
     /// <summary>
     /// A pooler in transaction mode (PgBouncer's pool_mode = transaction) lends a server session
-    /// for one transaction at a time. Two tells, one round trip and one connection: a second
-    /// client that gets the very session this connection just used (what a quiet pooler does, as
-    /// PgBouncer reuses the last-released session first), and <see cref="TryLockAsync"/>'s check that the
-    /// next transaction still runs on it (what a busy one does). A server gives every connection a
-    /// session of its own. Returns this connection's server process id.
+    /// for one transaction at a time. On a direct connection the process id the server announced
+    /// when the connection opened (Npgsql's ProcessID) is the session's own, so nothing more is
+    /// asked. A pooler announces one of its own making; then two tells: a second client that gets
+    /// the very session this connection just used (what a quiet pooler does, as PgBouncer reuses
+    /// the last-released session first), and <see cref="TryLockAsync"/>'s check that the next
+    /// transaction still runs on it (what a busy one does). A pooler in session mode passes both.
+    /// Returns this connection's server process id.
     /// </summary>
     private static async Task<int> RefuseTransactionPoolerAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         var backend = Convert.ToInt32(await ScalarAsync(connection, "SELECT pg_backend_pid()", cancellationToken), CultureInfo.InvariantCulture);
+        if (AnnouncedProcessId(connection) == backend)
+        {
+            return backend;
+        }
+
         int other;
         try
         {
@@ -96,6 +103,10 @@ internal sealed class PostgreSqlDialect : DatabaseDialect
 
         return other == backend ? throw TransactionPooler(connection) : backend;
     }
+
+    /// <summary>The process id the server (or a pooler) announced when the connection opened; null when the driver does not say.</summary>
+    private static int? AnnouncedProcessId(DbConnection connection)
+        => connection.GetType().GetProperty("ProcessID")?.GetValue(connection) as int?;
 
     /// <param name="declared">The user said so (<see cref="RunnerOptions.TransactionPooler"/>), rather than the server's sessions.</param>
     /// <summary>
@@ -140,6 +151,7 @@ internal sealed class PostgreSqlDialect : DatabaseDialect
     // arrives as OperationCanceledException instead).
     public override bool IsStatementTimeout(DbException e) => e.SqlState == "57014";
 
+    // Asked, not the announced id: behind a pooler in session mode that is the pooler's own.
     public override async Task<LockWaitWatch?> WatchLockWaitsAsync(DbConnection connection, CancellationToken cancellationToken)
         => new(connection, Convert.ToInt32(await ScalarAsync(connection, "SELECT pg_backend_pid()", cancellationToken), CultureInfo.InvariantCulture));
 
