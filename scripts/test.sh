@@ -15,15 +15,19 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
-# The runner's tests run `--sql` scripts through the sqlite3 shell, as a user runs them.
-# As root (CI), a machine without it gets it from Debian's packages first.
-if ! command -v sqlite3 >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  { apt-get install -y -qq sqlite3 || { apt-get update -qq && apt-get install -y -qq sqlite3; }; } >/dev/null 2>&1 || true
-fi
-if ! command -v sqlite3 >/dev/null 2>&1; then
-  echo "test.sh: the sqlite3 shell is missing; install it with: apt-get update && apt-get install -y sqlite3" >&2
-  exit 1
-fi
+# The runner's tests run `--sql` scripts through the sqlite3 shell, as a user runs them, and put a
+# real PgBouncer in front of the test server. As root (CI), a machine without them gets them from
+# Debian's packages first.
+for package in sqlite3:sqlite3 pgbouncer:/usr/sbin/pgbouncer; do
+  name=${package%%:*} program=${package#*:}
+  if ! command -v "$program" >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    { apt-get install -y -qq "$name" || { apt-get update -qq && apt-get install -y -qq "$name"; }; } >/dev/null 2>&1 || true
+  fi
+  if ! command -v "$program" >/dev/null 2>&1; then
+    echo "test.sh: $name is missing; install it with: apt-get update && apt-get install -y $name" >&2
+    exit 1
+  fi
+done
 
 state=$(mktemp -d /tmp/migratekit-test.XXXXXX)
 chmod 755 "$state"

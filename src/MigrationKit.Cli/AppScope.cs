@@ -60,14 +60,23 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
         return (await Runner.GetCurrentStateAsync(withJournal, cancellationToken), Runner.DescribeConnection());
     }
 
-    public RunnerOptions RunnerOptions(bool singleTransaction = false, TimeSpan? lockWait = null, bool? interruptedStatementCompleted = null)
-        => new()
+    /// <param name="live">The command's choices for a live database; default the settings' own.</param>
+    public RunnerOptions RunnerOptions(
+        bool singleTransaction = false, TimeSpan? lockWait = null, bool? interruptedStatementCompleted = null, Commands.LiveDatabaseChoices? live = null)
+    {
+        live ??= Settings.LiveDatabase;
+        return new()
         {
             VersionTable = Settings.VersionTable,
             SingleTransaction = singleTransaction,
             LockWait = lockWait ?? MigrationKit.Runner.RunnerOptions.DefaultLockWait,
             InterruptedStatementCompleted = interruptedStatementCompleted,
+            LockTimeout = live.LockTimeout ?? MigrationKit.Runner.RunnerOptions.DefaultLockTimeout,
+            LockRetries = live.Retries ?? MigrationKit.Runner.RunnerOptions.DefaultLockRetries,
+            StatementTimeout = live.StatementTimeout,
+            TransactionPooler = live.TransactionPooler,
         };
+    }
 
     private DbContext CreateContext()
     {

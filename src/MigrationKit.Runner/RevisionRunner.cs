@@ -37,6 +37,8 @@ public sealed class RevisionRunner
     private readonly Lazy<IMigrationsSqlGenerator> _sqlGenerator;
     private readonly Lazy<IModelRuntimeInitializer> _modelInitializer;
     private readonly Dictionary<string, IModel?> _targetModels = new(StringComparer.Ordinal);
+    // Open while a session is: names the table and the holder when a revision's lock wait times out.
+    private LockWaitWatch? _lockWaits;
 
     public RevisionRunner(DbContext context, RevisionCatalog catalog, RunnerOptions? options = null, ILogger? logger = null)
     {
@@ -86,6 +88,7 @@ public sealed class RevisionRunner
     /// <summary>Rewrites the version table to the given revisions without running any revision.</summary>
     public async Task<IReadOnlyList<string>> StampAsync(IReadOnlyList<string> targets, bool purge, CancellationToken cancellationToken = default)
     {
+        RefuseDeclaredPooler();
         await using var session = await BeginSessionAsync(cancellationToken);
         var before = purge ? [] : await ReadHeadsAsync(tableExists: true, cancellationToken);
         if (!purge)
@@ -215,6 +218,7 @@ public sealed class RevisionRunner
     private async Task<MigrationPlan> RunAsync(
         MigrationDirection direction, Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
     {
+        RefuseDeclaredPooler();
         try
         {
             return await RunLockedAsync(direction, planner, cancellationToken);
@@ -254,14 +258,33 @@ public sealed class RevisionRunner
             return plan;
         }
 
-        IDbContextTransaction? runTransaction = _options.SingleTransaction
-            ? await _connection.BeginTransactionAsync(cancellationToken)
-            : null;
-        try
+        if (_options.SingleTransaction)
+        {
+            // A lock timeout rolls the whole run back, so a retry plans it again from the version
+            // table as it is (nothing of it committed: a statement that refuses transactions is refused here).
+            await WithLockRetriesAsync("The run", async attempt => await ApplyInOneTransactionAsync(
+                attempt == 0 ? plan.Steps : planner(await ReadHeadsAsync(tableExists: true, cancellationToken)).Steps,
+                cancellationToken), cancellationToken);
+        }
+        else
         {
             foreach (var step in plan.Steps)
             {
-                await ApplyStepAsync(step, runTransaction is not null, cancellationToken);
+                await WithLockRetriesAsync("Running " + step.Describe(), _ => ApplyStepAsync(step, false, cancellationToken), cancellationToken);
+            }
+        }
+
+        return plan;
+    }
+
+    private async Task ApplyInOneTransactionAsync(IReadOnlyList<MigrationStep> steps, CancellationToken cancellationToken)
+    {
+        await BeginTransactionAsync(cancellationToken);
+        try
+        {
+            foreach (var step in steps)
+            {
+                await ApplyStepAsync(step, true, cancellationToken);
             }
 
             if (_connection.CurrentTransaction is { } open)
@@ -277,9 +300,75 @@ public sealed class RevisionRunner
                 await leftOver.DisposeAsync();
             }
         }
-
-        return plan;
     }
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> (one revision, or the whole run in one transaction) and, when
+    /// a statement could not get its lock within the lock timeout (rolled back by then), again after
+    /// a growing pause in which the app's queries that queued behind it go through. Gives up after
+    /// <see cref="RunnerOptions.LockRetries"/> retries, naming the table and who held it.
+    /// </summary>
+    private async Task WithLockRetriesAsync(string what, Func<int, Task> attempt, CancellationToken cancellationToken)
+    {
+        for (var tries = 1; ; tries++)
+        {
+            MigrationKitException failure;
+            var watching = _lockWaits?.Begin(WatchAfter);
+            try
+            {
+                await attempt(tries - 1);
+                return;
+            }
+            catch (MigrationKitException e) when (e.InnerException is DbException db && _dialect.IsLockTimeout(db))
+            {
+                failure = e;
+            }
+            finally
+            {
+                if (watching is not null)
+                {
+                    await watching.DisposeAsync();
+                }
+            }
+
+            var blocked = _lockWaits?.Last is { } seen
+                ? $"could not lock {seen.Table} within the lock timeout ({DatabaseDialect.Seconds(_options.LockTimeout)} s): it is held by {seen.Holders}"
+                : $"could not get a lock within the lock timeout ({DatabaseDialect.Seconds(_options.LockTimeout)} s)";
+            if (tries > _options.LockRetries)
+            {
+                throw new MigrationKitException(
+                    $"{what} gave up after {tries} {(tries == 1 ? "try" : "tries")}: {blocked}",
+                    failure.Hint + " Run again once the session holding the lock is done, or give it longer with --lock-timeout SECONDS or --retries N.",
+                    failure.InnerException);
+            }
+
+            var pause = RetryPause(tries);
+            _log.Warning("{What:l} {Blocked:l}; try {Next} of {Tries} in {Pause:l} s",
+                what, blocked, tries + 1, _options.LockRetries + 1, DatabaseDialect.Seconds(pause));
+            try
+            {
+                await Task.Delay(pause, cancellationToken);
+            }
+            catch (OperationCanceledException e)
+            {
+                throw new MigrationKitException($"Interrupted while waiting to try again ({what})", failure.Hint, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Exponential back-off with jitter: 1, 2, 4 ... s (at most 30), each between half and all of
+    /// that, so two runs that collided do not collide again in step.
+    /// </summary>
+    private static TimeSpan RetryPause(int tries)
+        => TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, tries - 1)) * (0.5 + Random.Shared.NextDouble() / 2));
+
+    /// <summary>
+    /// When the second connection starts looking at what a statement waits for: a quarter of the
+    /// lock timeout (at most a second), so it has time to connect and see the wait before the
+    /// timeout ends it, while quick statements never open it.
+    /// </summary>
+    private TimeSpan WatchAfter => TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, _options.LockTimeout.Ticks / 4));
 
     /// <summary>A revision partly applied is finished before anything else runs: a plan that does not run it is refused.</summary>
     private void RefuseLeavingPartlyApplied(MigrationPlan plan, IReadOnlyList<string> heads)
@@ -356,7 +445,7 @@ public sealed class RevisionRunner
             if (!progress.Recorded)
             {
                 // The last part ran outside a transaction: a small one of its own records the revision.
-                await _connection.BeginTransactionAsync(cancellationToken);
+                await BeginTransactionAsync(cancellationToken);
                 await RecordPartAsync(progress, layout.Parts.Count, cancellationToken);
                 await _connection.CurrentTransaction!.CommitAsync(CancellationToken.None);
                 Committed(progress, layout.Parts.Count);
@@ -388,9 +477,14 @@ public sealed class RevisionRunner
 
             var where = layout.IsJournaled && part < layout.Parts.Count ? $" (part {part + 1} of {layout.Parts.Count})" : "";
             var state = State(progress, inRunTransaction);
-            throw e is OperationCanceledException
-                ? new MigrationKitException($"Interrupted while running {step.Describe()}{where}", state, e)
-                : new MigrationKitException($"Running {step.Describe()} failed{where}: {OneLine(e.Message)}", state, e);
+            throw e switch
+            {
+                OperationCanceledException => new MigrationKitException($"Interrupted while running {step.Describe()}{where}", state, e),
+                DbException db when _dialect.IsStatementTimeout(db) && _options.StatementTimeout > TimeSpan.Zero => new MigrationKitException(
+                    $"Running {step.Describe()}{where} was ended by the statement timeout ({DatabaseDialect.Seconds(_options.StatementTimeout.Value)} s)",
+                    state + " Give it longer with --statement-timeout SECONDS (0 for no limit).", e),
+                _ => new MigrationKitException($"Running {step.Describe()} failed{where}: {OneLine(e.Message)}", state, e),
+            };
         }
 
         if (changesDatabase)
@@ -441,7 +535,7 @@ public sealed class RevisionRunner
         var layout = progress.Layout;
         if (!inRunTransaction)
         {
-            await _connection.BeginTransactionAsync(cancellationToken);
+            await BeginTransactionAsync(cancellationToken);
         }
 
         var middle = layout.Parts[part].Commands;
@@ -503,7 +597,7 @@ public sealed class RevisionRunner
         if (!(interrupted && completed == true))
         {
             await ExecuteAsync(Batch(_journal.WriteSql(progress.Entry(part, running: true))), cancellationToken);
-            await ExecuteCommandAsync(command, cancellationToken);
+            await ExecuteAloneAsync(command, cancellationToken);
         }
 
         await ExecuteAsync(Batch(_journal.WriteSql(progress.Entry(part + 1, running: false))), cancellationToken);
@@ -639,12 +733,43 @@ public sealed class RevisionRunner
             // Same as EF Core: a statement that refuses transactions ends the one in progress.
             await open.CommitAsync(cancellationToken);
             await open.DisposeAsync();
-            await ExecuteCommandAsync(command, cancellationToken);
-            await _connection.BeginTransactionAsync(cancellationToken);
+            await ExecuteAloneAsync(command, cancellationToken);
+            await BeginTransactionAsync(cancellationToken);
             return;
         }
 
-        await ExecuteCommandAsync(command, cancellationToken);
+        await ExecuteAloneAsync(command, cancellationToken);
+    }
+
+    /// <summary>A statement outside any transaction, with the run's timeouts for the session while it runs.</summary>
+    private async Task ExecuteAloneAsync(MigrationCommand command, CancellationToken cancellationToken)
+    {
+        if (_dialect.SessionTimeoutsSql(_options) is not var (set, reset))
+        {
+            await ExecuteCommandAsync(command, cancellationToken);
+            return;
+        }
+
+        await ExecuteAsync(set, cancellationToken);
+        try
+        {
+            await ExecuteCommandAsync(command, cancellationToken);
+        }
+        finally
+        {
+            // The app may get this connection from its pool next: leave it with the server's settings.
+            await ExecuteAsync(reset, CancellationToken.None);
+        }
+    }
+
+    /// <summary>BEGIN, with the run's lock and statement timeouts for the transaction.</summary>
+    private async Task BeginTransactionAsync(CancellationToken cancellationToken)
+    {
+        await _connection.BeginTransactionAsync(cancellationToken);
+        if (_dialect.TransactionTimeoutsSql(_options) is { } timeouts)
+        {
+            await ExecuteAsync(timeouts, cancellationToken);
+        }
     }
 
     private Task ExecuteCommandAsync(MigrationCommand command, CancellationToken cancellationToken)
@@ -826,6 +951,9 @@ public sealed class RevisionRunner
         try
         {
             held = await _dialect.AcquireLockAsync(_connection.DbConnection, _versionTable.Name, _options.LockWait, _log, cancellationToken);
+            _lockWaits = _options.LockTimeout > TimeSpan.Zero
+                ? await _dialect.WatchLockWaitsAsync(_connection.DbConnection, cancellationToken)
+                : null;
             if (!await _dialect.TableExistsAsync(_connection.DbConnection, _versionTable.Name, cancellationToken))
             {
                 foreach (var command in _versionTable.CreateCommands())
@@ -1035,10 +1163,25 @@ public sealed class RevisionRunner
         public JournalEntry Entry(int done, bool running) => new(step.Revision.Id, step.Direction, done, layout.Parts.Count, running, checksum);
     }
 
+    /// <summary>A declared transaction pooler is refused before anything connects.</summary>
+    private void RefuseDeclaredPooler()
+    {
+        if (_options.TransactionPooler)
+        {
+            throw PostgreSqlDialect.TransactionPooler(_connection.DbConnection, declared: true);
+        }
+    }
+
     private sealed class Session(RevisionRunner runner, IAsyncDisposable heldLock) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
+            if (runner._lockWaits is { } watch)
+            {
+                await watch.DisposeAsync();
+                runner._lockWaits = null;
+            }
+
             await heldLock.DisposeAsync();
             await runner._connection.CloseAsync();
         }

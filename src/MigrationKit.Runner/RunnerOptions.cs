@@ -30,4 +30,42 @@ public sealed class RunnerOptions
     /// forgotten session) ends a pipeline with a message instead of its job's time limit.
     /// </summary>
     public static readonly TimeSpan DefaultLockWait = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// PostgreSQL: how long one statement of a revision may wait for a table's lock before the
+    /// revision gives up (<c>lock_timeout</c>, set for each transaction). While it waits, every
+    /// query of the app that touches the table waits behind it. <see cref="TimeSpan.Zero"/>: wait
+    /// as long as it takes. Default <see cref="DefaultLockTimeout"/>. Other databases: not used.
+    /// </summary>
+    public TimeSpan LockTimeout { get; init; } = DefaultLockTimeout;
+
+    /// <summary>
+    /// Five seconds: the longest an app's query should queue behind a migration, yet enough for
+    /// a migration to get its lock between the short transactions of a busy app. A long report
+    /// query in the way is outlasted by the retries, not by waiting (and blocking) longer.
+    /// </summary>
+    public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How often a revision that hit <see cref="LockTimeout"/> is rolled back and tried again,
+    /// after a growing pause (1, 2, 4 s ... with jitter) in which the app's queries go through.
+    /// Default <see cref="DefaultLockRetries"/>.
+    /// </summary>
+    public int LockRetries { get; init; } = DefaultLockRetries;
+
+    public const int DefaultLockRetries = 3;
+
+    /// <summary>
+    /// PostgreSQL: the longest one statement of a revision may run (<c>statement_timeout</c>,
+    /// set for each transaction); a statement that runs longer fails the revision, without retries.
+    /// Null: the server's own setting; <see cref="TimeSpan.Zero"/>: none. Default null.
+    /// </summary>
+    public TimeSpan? StatementTimeout { get; init; }
+
+    /// <summary>
+    /// The connection goes through a pooler in transaction mode (PgBouncer's
+    /// <c>pool_mode = transaction</c>), as the user declares: the run refuses before it connects,
+    /// since the migration lock cannot hold there. The runner also detects such a pooler itself.
+    /// </summary>
+    public bool TransactionPooler { get; init; }
 }

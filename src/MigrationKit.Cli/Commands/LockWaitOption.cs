@@ -13,15 +13,18 @@ internal static class LockWaitOption
         $"How long to wait while another process holds the database's migration lock before giving up. Default: {RunnerOptions.DefaultLockWait.TotalSeconds}.",
         CommandOptionType.SingleValue);
 
-    public static TimeSpan Value(CommandOption option)
+    public static TimeSpan Value(CommandOption option) => Seconds(option) ?? RunnerOptions.DefaultLockWait;
+
+    /// <summary>The option's value as a number of seconds (0 or more); null when it is not given.</summary>
+    public static TimeSpan? Seconds(CommandOption option)
     {
         if (!option.HasValue())
         {
-            return RunnerOptions.DefaultLockWait;
+            return null;
         }
 
         return double.TryParse(option.Value(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds < TimeSpan.MaxValue.TotalSeconds
             ? TimeSpan.FromSeconds(seconds)
-            : throw new MigrationKitException($"--lock-wait must be a number of seconds, not '{option.Value()}'.");
+            : throw new MigrationKitException($"--{option.LongName} must be a number of seconds, not '{option.Value()}'.");
     }
 }

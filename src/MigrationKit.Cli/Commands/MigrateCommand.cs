@@ -11,6 +11,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private CommandOption _singleTransaction = null!;
     private CommandOption _lockWait = null!;
     private CommandOption _interruptedStatement = null!;
+    private LiveDatabaseOptions _live = null!;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -31,6 +32,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             "After a run was interrupted during a statement outside a transaction that the database cannot vouch for, ANSWER is "
             + "done (you checked that it completed) or rerun (it did not).",
             CommandOptionType.SingleValue);
+        _live = new LiveDatabaseOptions(command);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -50,7 +52,8 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         }
 
         var runner = new Runner.RevisionRunner(
-            app.Context, app.Catalog, app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), InterruptedStatementCompleted()));
+            app.Context, app.Catalog,
+            app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), InterruptedStatementCompleted(), _live.Over(app.Settings.LiveDatabase)));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);

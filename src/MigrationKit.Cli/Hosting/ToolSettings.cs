@@ -23,6 +23,33 @@ internal sealed record ToolSettings
     /// <summary>Hex digits in generated revision ids.</summary>
     public int RevisionIdLength { get; init; } = 12;
 
+    /// <summary>PostgreSQL: seconds a statement may wait for a lock (<c>--lock-timeout</c>); 0 for none. Null: the runner's default.</summary>
+    public double? LockTimeout { get; init; }
+
+    /// <summary>PostgreSQL: retries of a revision that hit the lock timeout (<c>--retries</c>). Null: the runner's default.</summary>
+    public int? Retries { get; init; }
+
+    /// <summary>PostgreSQL: seconds a statement may run (<c>--statement-timeout</c>); 0 for none. Null: the server's setting.</summary>
+    public double? StatementTimeout { get; init; }
+
+    /// <summary>The connection goes through a pooler in transaction mode (<c>--transaction-pooler</c>): runs refuse.</summary>
+    public bool? TransactionPooler { get; init; }
+
+    /// <summary>The four settings above, checked.</summary>
+    public Commands.LiveDatabaseChoices LiveDatabase => new(
+        Seconds(LockTimeout, "lockTimeout"),
+        Retries is < 0 ? throw Invalid("retries", "a whole number, 0 or more", Retries.Value) : Retries,
+        Seconds(StatementTimeout, "statementTimeout"),
+        TransactionPooler == true);
+
+    private static TimeSpan? Seconds(double? seconds, string name)
+        => seconds is null ? null
+            : seconds >= 0 && seconds < TimeSpan.MaxValue.TotalSeconds ? TimeSpan.FromSeconds(seconds.Value)
+            : throw Invalid(name, "a number of seconds, 0 or more", seconds.Value);
+
+    private static MigrationKitException Invalid(string name, string what, double value)
+        => new($"\"{name}\" in {FileName} must be {what}, not {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+
     /// <summary>
     /// The contexts that keep revisions of their own (`init --context`), by the name given there:
     /// the settings above are the default context's (<see cref="ContextChoice"/>).

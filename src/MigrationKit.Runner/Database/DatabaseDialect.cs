@@ -118,6 +118,31 @@ internal abstract class DatabaseDialect
     public abstract Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The statements that give one transaction the run's lock and statement timeouts
+    /// (<c>SET LOCAL</c>, which ends with the transaction); null where the database has none.
+    /// </summary>
+    public virtual string? TransactionTimeoutsSql(RunnerOptions options) => null;
+
+    /// <summary>
+    /// The same timeouts for a statement that runs outside a transaction: set for the session
+    /// before it, and the second statement resets them after it. Null where the database has none.
+    /// </summary>
+    public virtual (string Set, string Reset)? SessionTimeoutsSql(RunnerOptions options) => null;
+
+    /// <summary>Whether a statement failed because it could not get a lock in time (worth a retry).</summary>
+    public virtual bool IsLockTimeout(DbException e) => false;
+
+    /// <summary>Whether the statement timeout ended a statement.</summary>
+    public virtual bool IsStatementTimeout(DbException e) => false;
+
+    /// <summary>
+    /// What tells, while a statement of <paramref name="connection"/> waits for a lock, what it
+    /// waits for and who holds it; null where the database cannot tell.
+    /// </summary>
+    public virtual Task<LockWaitWatch?> WatchLockWaitsAsync(DbConnection connection, CancellationToken cancellationToken)
+        => Task.FromResult<LockWaitWatch?>(null);
+
+    /// <summary>
     /// Waits, at most <paramref name="wait"/>, until no other process migrates this database (upgrade,
     /// downgrade, stamp, or a copy into it), and holds that until disposed. The runner and copy both
     /// take the lock here.
@@ -160,7 +185,7 @@ internal abstract class DatabaseDialect
     // Polling (not a blocking wait) keeps every wait bounded without touching session settings.
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
-    private static string Seconds(TimeSpan wait) => wait.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+    internal static string Seconds(TimeSpan wait) => wait.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
 
     protected static async Task<object?> ScalarAsync(DbConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore.Migrations;
 using MigrationKit.Core;
@@ -22,14 +23,16 @@ internal sealed partial class PostgreSqlDialect : DatabaseDialect
 
     /// <summary>
     /// A session-level advisory lock: the server frees it when the connection ends, so a process
-    /// killed with -9 never leaves a lock behind (EF Core's lock row can be abandoned).
+    /// killed with -9 never leaves a lock behind (EF Core's lock row can be abandoned). Behind a
+    /// pooler in transaction mode such a lock does not hold, so that is refused first.
     /// </summary>
-    public override Task<IAsyncDisposable> AcquireLockAsync(
+    public override async Task<IAsyncDisposable> AcquireLockAsync(
         DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken)
     {
+        var backend = await RefuseTransactionPoolerAsync(connection, cancellationToken);
         var key = MigrationLockKey.ForPostgres(connection.Database, versionTable);
-        return WaitForLockAsync(
-            async () => await ScalarAsync(connection, "SELECT pg_try_advisory_lock(@key)", cancellationToken, ("key", key)) is true
+        return await WaitForLockAsync(
+            async () => await TryLockAsync(connection, key, backend, cancellationToken)
                 ? new Release(async () =>
                 {
                     if (connection.State == System.Data.ConnectionState.Open)
@@ -44,6 +47,115 @@ internal sealed partial class PostgreSqlDialect : DatabaseDialect
             log,
             cancellationToken);
     }
+
+    /// <summary>
+    /// Takes the lock only on the server session seen before: a session that changed between two
+    /// transactions is a pooler's doing, and a lock taken there would stay with the pooler's
+    /// server connection, for whichever client gets it next.
+    /// </summary>
+    private static async Task<bool> TryLockAsync(DbConnection connection, long key, int backend, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT CASE WHEN pg_backend_pid() = @backend THEN pg_try_advisory_lock(@key) END";
+        foreach (var (name, value) in new (string, object)[] { ("backend", backend), ("key", key) })
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return await command.ExecuteScalarAsync(cancellationToken) switch
+        {
+            bool taken => taken,
+            _ => throw TransactionPooler(connection),
+        };
+    }
+
+    /// <summary>
+    /// A pooler in transaction mode (PgBouncer's pool_mode = transaction) lends a server session
+    /// for one transaction at a time. On a direct connection the process id the server announced
+    /// when the connection opened (Npgsql's ProcessID) is the session's own, so nothing more is
+    /// asked. A pooler announces one of its own making; then two tells: a second client that gets
+    /// the very session this connection just used (what a quiet pooler does, as PgBouncer reuses
+    /// the last-released session first), and <see cref="TryLockAsync"/>'s check that the next
+    /// transaction still runs on it (what a busy one does). A pooler in session mode passes both.
+    /// Returns this connection's server process id.
+    /// </summary>
+    private static async Task<int> RefuseTransactionPoolerAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var backend = Convert.ToInt32(await ScalarAsync(connection, "SELECT pg_backend_pid()", cancellationToken), CultureInfo.InvariantCulture);
+        if (AnnouncedProcessId(connection) == backend)
+        {
+            return backend;
+        }
+
+        int other;
+        try
+        {
+            await using var second = SecondConnection(connection);
+            await second.OpenAsync(cancellationToken);
+            other = Convert.ToInt32(await ScalarAsync(second, "SELECT pg_backend_pid()", cancellationToken), CultureInfo.InvariantCulture);
+        }
+        catch (DbException)
+        {
+            // No second connection to be had (max_connections reached): the lock's own check remains.
+            return backend;
+        }
+
+        return other == backend ? throw TransactionPooler(connection) : backend;
+    }
+
+    /// <summary>The process id the server (or a pooler) announced when the connection opened; null when the driver does not say.</summary>
+    private static int? AnnouncedProcessId(DbConnection connection)
+        => connection.GetType().GetProperty("ProcessID")?.GetValue(connection) as int?;
+
+    /// <param name="declared">The user said so (<see cref="RunnerOptions.TransactionPooler"/>), rather than the server's sessions.</param>
+    /// <summary>
+    /// A connection of its own to the same database, with the same credentials (Npgsql's CloneWith
+    /// keeps the password that the connection string no longer shows once open), outside the app's
+    /// pool: a pool with no room left while the run holds one of its connections would make it wait.
+    /// </summary>
+    public static DbConnection SecondConnection(DbConnection connection)
+    {
+        var unpooled = new DbConnectionStringBuilder { ConnectionString = connection.ConnectionString };
+        unpooled["Pooling"] = "false";
+        return connection.GetType().GetMethod("CloneWith", [typeof(string)])?.Invoke(connection, [unpooled.ConnectionString]) as DbConnection
+               ?? (DbConnection)((ICloneable)connection).Clone();
+    }
+
+    public static MigrationKitException TransactionPooler(DbConnection connection, bool declared = false)
+        => new(
+            $"The connection to {RevisionRunner.Describe(connection)} goes through a pooler in transaction mode"
+            + (declared ? " (as the settings declare)" : " (its server session changed hands between two transactions)")
+            + ", where the migration lock cannot hold.",
+            "Connect to the PostgreSQL server directly (its own port, usually 5432), not through the pooler.");
+
+    // SET LOCAL, not SET: it ends with the transaction, also behind a pooler, and never leaks
+    // into the app's pooled connection afterwards.
+    public override string TransactionTimeoutsSql(RunnerOptions options) => TimeoutsSql(options, "SET LOCAL");
+
+    public override (string Set, string Reset)? SessionTimeoutsSql(RunnerOptions options)
+        => (TimeoutsSql(options, "SET"), "RESET lock_timeout" + (options.StatementTimeout is null ? "" : "; RESET statement_timeout"));
+
+    private static string TimeoutsSql(RunnerOptions options, string set)
+        => $"{set} lock_timeout = {Milliseconds(options.LockTimeout)}"
+           + (options.StatementTimeout is { } statement ? $"; {set} statement_timeout = {Milliseconds(statement)}" : "");
+
+    /// <summary>Whole milliseconds, at least 1 for anything above zero (0 means none), at most the server's maximum.</summary>
+    private static long Milliseconds(TimeSpan timeout)
+        => (long)Math.Min(int.MaxValue, Math.Ceiling(timeout.TotalMilliseconds));
+
+    // 55P03 lock_not_available: lock_timeout, or NOWAIT.
+    public override bool IsLockTimeout(DbException e) => e.SqlState == "55P03";
+
+    // 57014 query_canceled: the statement timeout, or pg_cancel_backend (an interrupt of ours
+    // arrives as OperationCanceledException instead).
+    public override bool IsStatementTimeout(DbException e) => e.SqlState == "57014";
+
+    // Asked, not the announced id: behind a pooler in session mode that is the pooler's own.
+    public override async Task<LockWaitWatch?> WatchLockWaitsAsync(DbConnection connection, CancellationToken cancellationToken)
+        => new(connection, Convert.ToInt32(await ScalarAsync(connection, "SELECT pg_backend_pid()", cancellationToken), CultureInfo.InvariantCulture));
 
     /// <summary>The session holding the advisory lock, from pg_locks (a bigint key is classid:objid, objsubid 1).</summary>
     private static async Task<string> HolderAsync(DbConnection connection, long key, CancellationToken cancellationToken)
