@@ -389,6 +389,10 @@ public static class InParts
         {
             b.Sql(FormattableString.Invariant($"SELECT pg_sleep({seconds})"));
         }
+    }
+}
+
+/// <summary>
 /// PostgreSQL: a table the app writes to, then a revision that creates another table, one that
 /// alters the first (ACCESS EXCLUSIVE, so it queues behind any open transaction that touched the
 /// table), and one after it; for lock timeouts.
