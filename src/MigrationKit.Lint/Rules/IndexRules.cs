@@ -54,5 +54,13 @@ internal sealed class BanConcurrentIndexCreationInTransaction : LintRule
     public override IEnumerable<(string Table, string Message)> Find(RevisionToLint revision)
         => revision.Statements
             .Where(s => !s.TransactionSuppressed && (s.Contains("concurrently") || s.Is("vacuum")))
-            .Select(s => (s.LockedTable() ?? "-", $"{string.Join(' ', s.Tokens.Take(4).Select(t => t.Value.ToUpperInvariant()))} ... runs inside the revision's transaction"));
+            .Select(s => (s.LockedTable() ?? "-", $"{Keywords(s)} runs inside the revision's transaction"));
+
+    /// <summary>The statement's leading keywords, e.g. CREATE UNIQUE INDEX CONCURRENTLY.</summary>
+    private static string Keywords(Sql.SqlStatement statement)
+    {
+        var words = statement.Tokens.TakeWhile(t => t.Kind == Sql.SqlTokenKind.Word).Select(t => t.Value.ToUpperInvariant()).ToList();
+        var end = words.IndexOf("CONCURRENTLY");
+        return string.Join(' ', words.Take(end < 0 ? 1 : end + 1));
+    }
 }

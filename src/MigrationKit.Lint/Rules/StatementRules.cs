@@ -67,7 +67,7 @@ internal sealed class RequireLockTimeout : LintRule
         var locked = revision.Statements.Select(s => s.LockedTable()).FirstOrDefault(t => t is not null && !revision.Creates(t));
         if (locked is not null)
         {
-            yield return ("-", $"locks existing table {locked} with no lock_timeout set, and the tool's lock timeout is off");
+            yield return ("-", $"changes {locked}, which exists already, with no lock_timeout set, and the tool's lock timeout is off");
         }
     }
 }
