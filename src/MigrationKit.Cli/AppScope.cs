@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using MigrationKit.Cli.Hosting;
 using MigrationKit.Core;
+using MigrationKit.Lint;
 using MigrationKit.Runner;
 
 namespace MigrationKit.Cli;
@@ -58,8 +59,21 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
         return (await Runner.GetCurrentHeadsAsync(cancellationToken), Runner.DescribeConnection());
     }
 
-    public RunnerOptions RunnerOptions(bool singleTransaction = false, TimeSpan? lockWait = null)
-        => new() { VersionTable = Settings.VersionTable, SingleTransaction = singleTransaction, LockWait = lockWait ?? MigrationKit.Runner.RunnerOptions.DefaultLockWait };
+    /// <summary>
+    /// What lint needs to know of the run: the tool's lock timeout, none until `--lock-timeout`
+    /// exists (then every revision must set its own, see the rule require-lock-timeout).
+    /// </summary>
+    public LintSettings LintSettings => new();
+
+    /// <param name="beforeSteps">Called with the plan before any revision runs (<see cref="RunnerOptions.BeforeSteps"/>).</param>
+    public RunnerOptions RunnerOptions(bool singleTransaction = false, TimeSpan? lockWait = null, Action<MigrationPlan>? beforeSteps = null)
+        => new()
+        {
+            VersionTable = Settings.VersionTable,
+            SingleTransaction = singleTransaction,
+            LockWait = lockWait ?? MigrationKit.Runner.RunnerOptions.DefaultLockWait,
+            BeforeSteps = beforeSteps,
+        };
 
     private DbContext CreateContext()
     {

@@ -10,4 +10,8 @@ namespace MigrationKit.Lint;
 public sealed record LintFinding(string Revision, string Rule, string Table, string Message, string Alternative, string? AcknowledgedBecause)
 {
     public bool IsAcknowledged => AcknowledgedBecause is not null;
+
+    /// <summary>One line: rule, table and message, and the acknowledgement when there is one.</summary>
+    public string Describe()
+        => $"{Rule} ({Table}): {Message}." + (AcknowledgedBecause is { } reason ? $" Acknowledged: {reason}." : "");
 }

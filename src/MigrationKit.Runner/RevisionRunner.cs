@@ -183,6 +183,7 @@ public sealed class RevisionRunner
             return plan;
         }
 
+        _options.BeforeSteps?.Invoke(plan);
         IDbContextTransaction? runTransaction = _options.SingleTransaction
             ? await _connection.BeginTransactionAsync(cancellationToken)
             : null;

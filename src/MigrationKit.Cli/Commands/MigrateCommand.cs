@@ -1,5 +1,7 @@
 using McMaster.Extensions.CommandLineUtils;
+using MigrationKit.Cli.Output;
 using MigrationKit.Core;
+using MigrationKit.Lint;
 
 namespace MigrationKit.Cli.Commands;
 
@@ -10,6 +12,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private CommandOption _sql = null!;
     private CommandOption _singleTransaction = null!;
     private CommandOption _lockWait = null!;
+    private CommandOption _strict = null!;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -25,6 +28,10 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         _sql = command.Option("--sql", "Write the SQL to standard output instead of running it (offline mode).", CommandOptionType.NoValue);
         _singleTransaction = command.Option("--single-transaction", "Run all revisions in one transaction instead of one each.", CommandOptionType.NoValue);
         _lockWait = LockWaitOption.Add(command);
+        if (direction == MigrationDirection.Upgrade)
+        {
+            _strict = command.Option("--strict", "Fail before running anything when lint finds what no revision acknowledges (setting: \"lint\": {\"strict\": true}).", CommandOptionType.NoValue);
+        }
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -44,7 +51,10 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         }
 
         var runner = new Runner.RevisionRunner(
-            app.Context, app.Catalog, app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait)));
+            app.Context,
+            app.Catalog,
+            app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait),
+                direction == MigrationDirection.Upgrade ? plan => Lint(app, plan) : null));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);
@@ -55,6 +65,24 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Lints the plan the run made under its lock, from the heads it read (no connection of its
+    /// own), and prints the findings before any revision runs; strict, stops the run there.
+    /// </summary>
+    private void Lint(AppScope app, MigrationPlan plan)
+    {
+        var revisions = plan.Steps.Select(s => s.Revision.Id).ToList();
+        var findings = new RevisionLinter(app.Context, app.LintSettings).Lint(app.Catalog, revisions);
+        LintOutput.Log(findings, revisions.Count);
+        var unacknowledged = findings.Count(f => !f.IsAcknowledged);
+        if (unacknowledged > 0 && (_strict.HasValue() || app.Settings.Lint?.Strict == true))
+        {
+            throw new MigrationKitException(
+                $"Lint found {unacknowledged} unacknowledged finding{(unacknowledged == 1 ? "" : "s")} in the revisions to upgrade; nothing was run.",
+                "Make the changes the safe way, or acknowledge each on its revision with [AcknowledgeLint(\"rule-id\", \"reason\")].");
+        }
     }
 
     private string Script(AppScope app, string[] range)

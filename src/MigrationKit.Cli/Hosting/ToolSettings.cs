@@ -23,6 +23,9 @@ internal sealed record ToolSettings
     /// <summary>Hex digits in generated revision ids.</summary>
     public int RevisionIdLength { get; init; } = 12;
 
+    /// <summary>Lint before `upgrade`: <c>"lint": {"strict": true}</c> makes unacknowledged findings stop it.</summary>
+    public LintToolSettings? Lint { get; init; }
+
     /// <summary>
     /// The contexts that keep revisions of their own (`init --context`), by the name given there:
     /// the settings above are the default context's (<see cref="ContextChoice"/>).
@@ -58,6 +61,13 @@ internal sealed record ToolSettings
         => Namespace ?? string.Join('.', new[] { rootNamespace }
             .Concat(versionPath.Split('/', '\\').Where(p => p.Length > 0 && p != "."))
             .Where(p => p.Length > 0));
+}
+
+/// <summary>The <c>"lint"</c> section of <c>migratekit.json</c>.</summary>
+internal sealed record LintToolSettings
+{
+    /// <summary>`upgrade` fails before running anything when lint finds what no revision acknowledges (as `upgrade --strict`).</summary>
+    public bool Strict { get; init; }
 }
 
 /// <summary>Where a context that keeps revisions of its own keeps them.</summary>
