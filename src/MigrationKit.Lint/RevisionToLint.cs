@@ -46,6 +46,18 @@ internal sealed class RevisionToLint
     /// <summary>Whether the table is created by this very revision, so it holds no rows and no one uses it yet.</summary>
     public bool Creates(string table) => _createdTables.Contains(table);
 
+    /// <summary>The ALTER TABLE statements of tables that exist before the revision (those made by it are harmless to alter), with their positions.</summary>
+    public IEnumerable<(int Index, SqlStatement Statement, AlterTable Alter)> AlterExistingTables()
+    {
+        for (var i = 0; i < Statements.Count; i++)
+        {
+            if (Statements[i].AsAlterTable() is { } alter && !Creates(alter.Table.Name))
+            {
+                yield return (i, Statements[i], alter);
+            }
+        }
+    }
+
     /// <summary>The statements of the revision's raw SQL (<c>migrationBuilder.Sql</c>), read from its text.</summary>
     public IEnumerable<SqlStatement> RawStatements()
         => Operations.OfType<SqlOperation>().SelectMany(o => SqlLexer.Statements(o.Sql)).Select(t => new SqlStatement(t, false, 0));

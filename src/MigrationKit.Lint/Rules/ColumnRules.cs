@@ -13,13 +13,8 @@ internal sealed class ChangingColumnType : LintRule
 
     public override IEnumerable<(string Table, string Message)> Find(RevisionToLint revision)
     {
-        foreach (var statement in revision.Statements)
+        foreach (var (_, _, alter) in revision.AlterExistingTables())
         {
-            if (statement.AsAlterTable() is not { } alter || revision.Creates(alter.Table.Name))
-            {
-                continue;
-            }
-
             foreach (var (column, type) in alter.TypeChanges())
             {
                 var old = revision.OldColumnType(alter.Table.Name, column);
@@ -43,14 +38,8 @@ internal sealed class AddingNotNullableField : LintRule
 
     public override IEnumerable<(string Table, string Message)> Find(RevisionToLint revision)
     {
-        for (var i = 0; i < revision.Statements.Count; i++)
+        foreach (var (i, _, alter) in revision.AlterExistingTables())
         {
-            var statement = revision.Statements[i];
-            if (statement.AsAlterTable() is not { } alter || revision.Creates(alter.Table.Name))
-            {
-                continue;
-            }
-
             foreach (var column in alter.NotNullColumns())
             {
                 if (!ProvenNotNull(revision, i, alter.Table.Name, column))
@@ -94,9 +83,8 @@ internal sealed class AddingFieldWithDefault : LintRule
     public override string Alternative => "Add the column without a default (or with a constant one), set the default for new rows with ALTER COLUMN ... SET DEFAULT, and fill the existing rows in batches.";
 
     public override IEnumerable<(string Table, string Message)> Find(RevisionToLint revision)
-        => from statement in revision.Statements
-           let alter = statement.AsAlterTable()
-           where alter is not null && !revision.Creates(alter.Table.Name)
+        => from altered in revision.AlterExistingTables()
+           let alter = altered.Alter
            from column in alter.AddedColumns()
            let function = VolatileIn(column)
            where function is not null

@@ -10,13 +10,8 @@ internal abstract class NotValidConstraintRule(string kind) : LintRule
 {
     public override IEnumerable<(string Table, string Message)> Find(RevisionToLint revision)
     {
-        foreach (var statement in revision.Statements)
+        foreach (var (_, statement, alter) in revision.AlterExistingTables())
         {
-            if (statement.AsAlterTable() is not { } alter || revision.Creates(alter.Table.Name))
-            {
-                continue;
-            }
-
             foreach (var constraint in alter.AddedConstraints().Where(c => c.Kind == kind))
             {
                 if (!constraint.NotValid)
@@ -67,9 +62,8 @@ internal sealed class DisallowedUniqueConstraint : LintRule
         "Build the index first with Sql(\"CREATE UNIQUE INDEX CONCURRENTLY ix ON t (c)\", suppressTransaction: true), then Sql(\"ALTER TABLE t ADD CONSTRAINT ak UNIQUE USING INDEX ix\").";
 
     public override IEnumerable<(string Table, string Message)> Find(RevisionToLint revision)
-        => from statement in revision.Statements
-           let alter = statement.AsAlterTable()
-           where alter is not null && !revision.Creates(alter.Table.Name)
+        => from altered in revision.AlterExistingTables()
+           let alter = altered.Alter
            from constraint in alter.AddedConstraints()
            where constraint.Kind is "unique" or "primary key" && !constraint.UsingIndex
            select (alter.Table.Name, $"ADD CONSTRAINT {constraint.Name} {constraint.Kind.ToUpperInvariant()} on existing table {alter.Table} builds its index under an ACCESS EXCLUSIVE lock");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MigrationKit.Runner.Database;
 
 namespace MigrationKit.Lint.Sql;
 
@@ -10,29 +11,6 @@ internal static class StoreTypes
 {
     private static readonly HashSet<string> StopWords =
         ["not", "null", "default", "constraint", "primary", "unique", "references", "check", "generated", "collate", "using"];
-
-    private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
-    {
-        ["varchar"] = "character varying",
-        ["char"] = "character",
-        ["bpchar"] = "character",
-        ["int"] = "integer",
-        ["int4"] = "integer",
-        ["int8"] = "bigint",
-        ["int2"] = "smallint",
-        ["serial4"] = "serial",
-        ["serial8"] = "bigserial",
-        ["serial2"] = "smallserial",
-        ["bool"] = "boolean",
-        ["float8"] = "double precision",
-        ["float4"] = "real",
-        ["decimal"] = "numeric",
-        ["timestamptz"] = "timestamp with time zone",
-        ["timestamp"] = "timestamp without time zone",
-        ["timetz"] = "time with time zone",
-        ["time"] = "time without time zone",
-        ["varbit"] = "bit varying",
-    };
 
     /// <summary>Reads a type from the cursor up to what follows it in a column definition, normalized.</summary>
     public static string Read(TokenCursor cursor)
@@ -70,7 +48,7 @@ internal static class StoreTypes
         }
 
         var name = string.Join(' ', words);
-        name = Aliases.GetValueOrDefault(name, name);
+        name = StoreTypeNames.Canonical(name);
         // A precision written in the middle ("timestamp(3) with time zone") ends up at the end here.
         return name + (arguments.Length > 0 ? "(" + arguments + ")" : "") + array;
     }
