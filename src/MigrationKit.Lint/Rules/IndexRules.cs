@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore.Migrations.Operations;
+using MigrationKit.Lint.Sql;
 
 namespace MigrationKit.Lint.Rules;
 
@@ -43,7 +44,7 @@ internal sealed class RequireConcurrentIndexDeletion : LintRule
 }
 
 /// <summary>PostgreSQL refuses these inside a transaction block; EF marks them with TransactionSuppressed when it knows.</summary>
-internal sealed class BanConcurrentIndexCreationInTransaction : LintRule
+internal sealed class BanConcurrentIndexCreationInTransaction : StatementRule
 {
     public override string Id => "ban-concurrent-index-creation-in-transaction";
 
@@ -51,16 +52,14 @@ internal sealed class BanConcurrentIndexCreationInTransaction : LintRule
 
     public override string Alternative => "Pass suppressTransaction: true to migrationBuilder.Sql(...) for that statement, so it runs alone outside the revision's transaction.";
 
-    public override IEnumerable<(string Table, string Message)> Find(RevisionToLint revision)
-        => revision.Statements
-            .Where(s => !s.TransactionSuppressed && (s.Contains("concurrently") || s.Is("vacuum")))
-            .Select(s => (s.LockedTable() ?? "-", $"{Keywords(s)} runs inside the revision's transaction"));
+    protected override bool Matches(SqlStatement statement)
+        => !statement.TransactionSuppressed && (statement.Contains("concurrently") || statement.Is("vacuum"));
 
-    /// <summary>The statement's leading keywords, e.g. CREATE UNIQUE INDEX CONCURRENTLY.</summary>
-    private static string Keywords(Sql.SqlStatement statement)
+    /// <summary>Names the statement by its leading keywords, e.g. CREATE UNIQUE INDEX CONCURRENTLY.</summary>
+    protected override string Describe(SqlStatement statement)
     {
-        var words = statement.Tokens.TakeWhile(t => t.Kind == Sql.SqlTokenKind.Word).Select(t => t.Value.ToUpperInvariant()).ToList();
+        var words = statement.Tokens.TakeWhile(t => t.Kind == SqlTokenKind.Word).Select(t => t.Value.ToUpperInvariant()).ToList();
         var end = words.IndexOf("CONCURRENTLY");
-        return string.Join(' ', words.Take(end < 0 ? 1 : end + 1));
+        return string.Join(' ', words.Take(end < 0 ? 1 : end + 1)) + " runs inside the revision's transaction";
     }
 }

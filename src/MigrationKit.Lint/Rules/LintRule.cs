@@ -1,3 +1,5 @@
+using MigrationKit.Lint.Sql;
+
 namespace MigrationKit.Lint.Rules;
 
 /// <summary>One rule: a stable id, why the pattern hurts a live database, and the safe way instead.</summary>
@@ -14,4 +16,15 @@ internal abstract class LintRule
 
     /// <summary>Each place the revision breaks the rule: the table, and a message that says what the statement does.</summary>
     public abstract IEnumerable<(string Table, string Message)> Find(RevisionToLint revision);
+}
+
+/// <summary>A rule about single statements: each one it matches is a finding on the table the statement locks.</summary>
+internal abstract class StatementRule : LintRule
+{
+    public override IEnumerable<(string Table, string Message)> Find(RevisionToLint revision)
+        => revision.Statements.Where(Matches).Select(s => (s.LockedTable() ?? "-", Describe(s)));
+
+    protected abstract bool Matches(SqlStatement statement);
+
+    protected abstract string Describe(SqlStatement statement);
 }

@@ -1,6 +1,8 @@
+using MigrationKit.Lint.Sql;
+
 namespace MigrationKit.Lint.Rules;
 
-internal sealed class BanVacuumFull : LintRule
+internal sealed class BanVacuumFull : StatementRule
 {
     public override string Id => "ban-vacuum-full";
 
@@ -8,13 +10,12 @@ internal sealed class BanVacuumFull : LintRule
 
     public override string Alternative => "Plain VACUUM (suppressTransaction: true) reclaims space for reuse without blocking; pg_repack compacts the table online.";
 
-    public override IEnumerable<(string Table, string Message)> Find(RevisionToLint revision)
-        => revision.Statements
-            .Where(s => s.Is("vacuum") && s.Contains("full"))
-            .Select(s => (s.LockedTable() ?? "-", "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock"));
+    protected override bool Matches(SqlStatement statement) => statement.Is("vacuum") && statement.Contains("full");
+
+    protected override string Describe(SqlStatement statement) => "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock";
 }
 
-internal sealed class BanCluster : LintRule
+internal sealed class BanCluster : StatementRule
 {
     public override string Id => "ban-cluster";
 
@@ -22,10 +23,9 @@ internal sealed class BanCluster : LintRule
 
     public override string Alternative => "Reorder outside the migration with pg_repack --order-by, which holds its strong lock only for a moment.";
 
-    public override IEnumerable<(string Table, string Message)> Find(RevisionToLint revision)
-        => revision.Statements
-            .Where(s => s.Is("cluster"))
-            .Select(s => (s.LockedTable() ?? "-", "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock"));
+    protected override bool Matches(SqlStatement statement) => statement.Is("cluster");
+
+    protected override string Describe(SqlStatement statement) => "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock";
 }
 
 internal sealed class BanTruncateCascade : LintRule
