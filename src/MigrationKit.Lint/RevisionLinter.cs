@@ -67,12 +67,18 @@ public sealed class RevisionLinter
 
     /// <summary>Lints compiled revisions, in the order given; acknowledged findings are listed with their reason.</summary>
     public IReadOnlyList<LintFinding> Lint(RevisionCatalog catalog, IEnumerable<string> revisionIds)
+        => Lint(new RevisionRunner(_context, catalog), revisionIds);
+
+    /// <summary>
+    /// Lints with the runner that is about to apply the revisions (over the same DbContext), so
+    /// the snapshots it builds for lint serve the run too.
+    /// </summary>
+    public IReadOnlyList<LintFinding> Lint(RevisionRunner runner, IEnumerable<string> revisionIds)
     {
-        var runner = new RevisionRunner(_context, catalog);
         var findings = new List<LintFinding>();
         foreach (var id in revisionIds)
         {
-            var acknowledged = Acknowledgements(id, catalog.Create(id).GetType());
+            var acknowledged = Acknowledgements(id, runner.Catalog.Create(id).GetType());
             RevisionSql sql;
             try
             {

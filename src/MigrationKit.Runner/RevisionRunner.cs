@@ -50,6 +50,8 @@ public sealed class RevisionRunner
 
     public RevisionGraph Graph => _catalog.Graph;
 
+    internal RevisionCatalog Catalog => _catalog;
+
     /// <summary>The version table's rows; empty when the table does not exist (it is not created).</summary>
     public async Task<IReadOnlyList<string>> GetCurrentHeadsAsync(CancellationToken cancellationToken = default)
     {

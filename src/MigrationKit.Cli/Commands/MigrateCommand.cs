@@ -50,11 +50,12 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             throw new MigrationKitException($"Range revision '{target}' is allowed only with --sql.", $"Run `{Name} {range[^1]}` to go to {range[^1]}.");
         }
 
-        var runner = new Runner.RevisionRunner(
+        Runner.RevisionRunner? runner = null;
+        runner = new Runner.RevisionRunner(
             app.Context,
             app.Catalog,
             app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait),
-                direction == MigrationDirection.Upgrade ? plan => Lint(app, plan) : null));
+                direction == MigrationDirection.Upgrade ? plan => Lint(app, runner!, plan) : null));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);
@@ -69,12 +70,13 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
 
     /// <summary>
     /// Lints the plan the run made under its lock, from the heads it read (no connection of its
-    /// own), and prints the findings before any revision runs; strict, stops the run there.
+    /// own), with the run's runner (the snapshots are built once for both), and prints the
+    /// findings before any revision runs; strict, stops the run there.
     /// </summary>
-    private void Lint(AppScope app, MigrationPlan plan)
+    private void Lint(AppScope app, Runner.RevisionRunner runner, MigrationPlan plan)
     {
         var revisions = plan.Steps.Select(s => s.Revision.Id).ToList();
-        var findings = new RevisionLinter(app.Context, app.LintSettings).Lint(app.Catalog, revisions);
+        var findings = new RevisionLinter(app.Context, app.LintSettings).Lint(runner, revisions);
         LintOutput.Log(findings, revisions.Count);
         var unacknowledged = findings.Count(f => !f.IsAcknowledged);
         if (unacknowledged > 0 && (_strict.HasValue() || app.Settings.Lint?.Strict == true))
