@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using MigrationKit.Cli.Hosting;
 using MigrationKit.Core;
+using MigrationKit.Lint;
 using MigrationKit.Runner;
 
 namespace MigrationKit.Cli;
@@ -60,9 +61,17 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
         return (await Runner.GetCurrentStateAsync(withJournal, cancellationToken), Runner.DescribeConnection());
     }
 
+    /// <summary>What lint needs to know of the run: the lock timeout the tool will set (see the rule require-lock-timeout).</summary>
+    public LintSettings LintSettings => LintSettingsFor(Settings.LiveDatabase);
+
+    public static LintSettings LintSettingsFor(Commands.LiveDatabaseChoices live)
+        => new() { LockTimeout = live.LockTimeout ?? MigrationKit.Runner.RunnerOptions.DefaultLockTimeout };
+
     /// <param name="live">The command's choices for a live database; default the settings' own.</param>
+    /// <param name="beforeSteps">Called with the plan before any revision runs (<see cref="RunnerOptions.BeforeSteps"/>).</param>
     public RunnerOptions RunnerOptions(
-        bool singleTransaction = false, TimeSpan? lockWait = null, bool? interruptedStatementCompleted = null, Commands.LiveDatabaseChoices? live = null)
+        bool singleTransaction = false, TimeSpan? lockWait = null, bool? interruptedStatementCompleted = null,
+        Commands.LiveDatabaseChoices? live = null, Action<MigrationPlan>? beforeSteps = null)
     {
         live ??= Settings.LiveDatabase;
         return new()
@@ -75,6 +84,7 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
             LockRetries = live.Retries ?? MigrationKit.Runner.RunnerOptions.DefaultLockRetries,
             StatementTimeout = live.StatementTimeout,
             TransactionPooler = live.TransactionPooler,
+            BeforeSteps = beforeSteps,
         };
     }
 

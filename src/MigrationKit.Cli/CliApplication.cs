@@ -104,6 +104,7 @@ internal static class CliApplication
             new BranchesCommand(),
             new ShowCommand(),
             new CheckCommand(),
+            new LintCommand(),
             new StampCommand(),
             new CopyCommand(),
             new ExportCommand(),

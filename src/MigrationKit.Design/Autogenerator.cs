@@ -10,6 +10,7 @@ using Microsoft.EntityFrameworkCore.Migrations.Internal;
 using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Microsoft.Extensions.DependencyInjection;
 using MigrationKit.Core;
+using MigrationKit.Lint;
 using MigrationKit.Runner;
 using MigrationKit.Runner.Database;
 using MigrationKit.Runner.Scaffolding;
@@ -30,6 +31,7 @@ public sealed partial class Autogenerator
     private readonly string? _provider;
     private readonly Assembly _modelAssembly;
     private readonly ILogger _log;
+    private readonly DbContext _context;
 
     public Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly)
         : this(context, revisionsAssembly, startupAssembly, Log.Logger)
@@ -40,6 +42,7 @@ public sealed partial class Autogenerator
     private Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly, ILogger log)
     {
         _log = log;
+        _context = context;
         _services = DesignServices.Build(context, revisionsAssembly, startupAssembly, log);
         _modelAssembly = context.GetType().Assembly;
         // From the context itself, which sets up its services on first use; the design-time
@@ -51,17 +54,28 @@ public sealed partial class Autogenerator
 
     /// <summary>
     /// The code of a revision on top of <paramref name="parent"/> (null: a new base), or null when
-    /// the model holds nothing the parent's snapshot lacks.
+    /// the model holds nothing the parent's snapshot lacks. With <paramref name="lint"/>, the new
+    /// revision's lint findings join the data-loss warnings at the top of the file.
     /// </summary>
-    public RevisionCode? Generate(RevisionCatalog catalog, string? parent)
+    public RevisionCode? Generate(RevisionCatalog catalog, string? parent, LintSettings? lint = null)
     {
-        var (upgrade, downgrade, target) = Diff(catalog, parent, withDowngrade: true);
+        var (upgrade, downgrade, target, source) = Diff(catalog, parent, withDowngrade: true);
         if (upgrade.Count == 0)
         {
             return null;
         }
 
-        var code = Code(upgrade, downgrade, target, OperationDescriptions.DataLossWarnings(upgrade));
+        var warnings = OperationDescriptions.DataLossWarnings(upgrade);
+        if (lint is not null)
+        {
+            // The SQL the provider will generate from these operations and this model, as the
+            // runner will once the file is compiled; the parent's snapshot is what the running app maps.
+            var findings = new RevisionLinter(_context, lint).LintNew(upgrade, target, source);
+            warnings = [.. warnings, .. findings.Select(f => $"lint {f.Describe()} Instead: {f.Alternative}")];
+            _log.Debug("Linted the revision: {Count} findings", findings.Count);
+        }
+
+        var code = Code(upgrade, downgrade, target, warnings);
         _log.Debug("Generated the revision's code");
         return code;
     }
@@ -189,7 +203,8 @@ public sealed partial class Autogenerator
     public IReadOnlyList<MigrationOperation> PendingOperations(RevisionCatalog catalog, string? parent)
         => Diff(catalog, parent, withDowngrade: false).Upgrade;
 
-    private (IReadOnlyList<MigrationOperation> Upgrade, IReadOnlyList<MigrationOperation> Downgrade, IModel Target) Diff(
+    /// <returns>The operations both ways, the app's model, and the parent's snapshot (null: the empty model).</returns>
+    private (IReadOnlyList<MigrationOperation> Upgrade, IReadOnlyList<MigrationOperation> Downgrade, IModel Target, IModel? Source) Diff(
         RevisionCatalog catalog, string? parent, bool withDowngrade)
     {
         var target = _designTimeModel.Model;
@@ -215,7 +230,7 @@ public sealed partial class Autogenerator
             : back is not null ? back.GetAwaiter().GetResult()
             : DifferencesInScope(target, source);
         _log.Debug("Diffed the models: {Count} operations", upgrade.Count);
-        return (upgrade, downgrade, target);
+        return (upgrade, downgrade, target, source);
     }
 
     private static bool HasSeedData(IModel? model) => model?.GetEntityTypes().Any(e => e.GetSeedData().Any()) == true;

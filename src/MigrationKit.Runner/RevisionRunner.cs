@@ -59,6 +59,8 @@ public sealed class RevisionRunner
 
     public RevisionGraph Graph => _catalog.Graph;
 
+    internal RevisionCatalog Catalog => _catalog;
+
     /// <summary>The version table's rows; empty when the table does not exist (it is not created).</summary>
     public async Task<IReadOnlyList<string>> GetCurrentHeadsAsync(CancellationToken cancellationToken = default)
         => (await GetCurrentStateAsync(withJournal: false, cancellationToken)).Heads;
@@ -258,6 +260,7 @@ public sealed class RevisionRunner
             return plan;
         }
 
+        _options.BeforeSteps?.Invoke(plan);
         if (_options.SingleTransaction)
         {
             // A lock timeout rolls the whole run back, so a retry plans it again from the version
@@ -781,21 +784,15 @@ public sealed class RevisionRunner
     /// </summary>
     private (IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase, bool ChangesRows) GenerateCommands(MigrationStep step)
     {
-        var revision = _catalog.Create(step.Revision.Id);
-        var provider = _context.Database.ProviderName;
         IReadOnlyList<MigrationOperation> operations;
         IModel? model;
         if (step.Direction == MigrationDirection.Upgrade)
         {
-            operations = revision.GetUpgradeOperations(provider);
-            // Only the revision's own snapshot: one that records none may still change the schema
-            // by hand, and a SQLite table rebuilt from its parent's model would silently undo that
-            // (no model makes the provider refuse such an operation in one line instead).
-            model = TargetModel(step.Revision.Id);
+            (operations, model) = UpgradeInput(step.Revision.Id);
         }
         else
         {
-            operations = revision.GetDowngradeOperations(provider);
+            operations = _catalog.Create(step.Revision.Id).GetDowngradeOperations(_context.Database.ProviderName);
             // The SQL generator needs the model after the operations: the parent's, which a parent
             // without a snapshot of its own carries forward from its ancestors.
             model = step.Revision.Parents.Count > 0 && _catalog.ModelRevisionOrNone(step.Revision.Parents[0]) is { } parentModel
@@ -805,7 +802,7 @@ public sealed class RevisionRunner
 
         try
         {
-            return (_sqlGenerator.Value.Generate(operations, model, MigrationsSqlGenerationOptions.Default),
+            return (GenerateSql(operations, model),
                 operations.Any(o => o is AlterDatabaseOperation),
                 operations.Any(o => o is SqlOperation or InsertDataOperation or UpdateDataOperation or DeleteDataOperation
                     || o.GetType().Namespace != typeof(MigrationOperation).Namespace));
@@ -820,6 +817,32 @@ public sealed class RevisionRunner
                 e);
         }
     }
+
+    /// <summary>
+    /// What an upgrade to revision <paramref name="id"/> would run, without running it (for lint):
+    /// its operations, the SQL the provider generates for them exactly as a run does, and the
+    /// models its parents stand at (what the app deployed before it maps).
+    /// </summary>
+    public RevisionSql UpgradeSql(string id)
+    {
+        var (operations, model) = UpgradeInput(id);
+        var running = Graph.Get(id).Parents.Select(ModelAfter).OfType<IModel>().ToList();
+        return new RevisionSql(id, operations, GenerateSql(operations, model), running);
+    }
+
+    /// <summary>The SQL the provider generates for operations, with the model standing after them (null: none).</summary>
+    public IReadOnlyList<MigrationCommand> GenerateSql(IReadOnlyList<MigrationOperation> operations, IModel? model)
+        => _sqlGenerator.Value.Generate(operations, model, MigrationsSqlGenerationOptions.Default);
+
+    /// <summary>The model standing after a revision (its own snapshot or the one it carries forward); null when none is known.</summary>
+    public IModel? ModelAfter(string id)
+        => _catalog.ModelRevisionOrNone(id) is { } modelRevision ? TargetModel(modelRevision) : null;
+
+    private (IReadOnlyList<MigrationOperation> Operations, IModel? Model) UpgradeInput(string id)
+        // Only the revision's own snapshot: one that records none may still change the schema
+        // by hand, and a SQLite table rebuilt from its parent's model would silently undo that
+        // (no model makes the provider refuse such an operation in one line instead).
+        => (_catalog.Create(id).GetUpgradeOperations(_context.Database.ProviderName), TargetModel(id));
 
     private IModel? TargetModel(string id)
     {

@@ -26,6 +26,13 @@ public sealed class RunnerOptions
     public TimeSpan LockWait { get; init; } = DefaultLockWait;
 
     /// <summary>
+    /// Called with an upgrade's or downgrade's plan once it is made (under the lock, from the heads
+    /// the run read) and before any revision runs: lint prints its findings here, and a
+    /// <see cref="Core.MigrationKitException"/> thrown stops the run with nothing applied.
+    /// </summary>
+    public Action<Core.MigrationPlan>? BeforeSteps { get; init; }
+
+    /// <summary>
     /// Long enough for another deployment's upgrade to finish, short enough that a stuck one (or a
     /// forgotten session) ends a pipeline with a message instead of its job's time limit.
     /// </summary>

@@ -1,5 +1,7 @@
 using McMaster.Extensions.CommandLineUtils;
+using MigrationKit.Cli.Output;
 using MigrationKit.Core;
+using MigrationKit.Lint;
 
 namespace MigrationKit.Cli.Commands;
 
@@ -12,6 +14,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private CommandOption _lockWait = null!;
     private CommandOption _interruptedStatement = null!;
     private LiveDatabaseOptions _live = null!;
+    private CommandOption _strict = null!;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -33,6 +36,10 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             + "done (you checked that it completed) or rerun (it did not).",
             CommandOptionType.SingleValue);
         _live = new LiveDatabaseOptions(command);
+        if (direction == MigrationDirection.Upgrade)
+        {
+            _strict = command.Option("--strict", "Fail before running anything when lint finds what no revision acknowledges (setting: \"lint\": {\"strict\": true}).", CommandOptionType.NoValue);
+        }
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -51,9 +58,13 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             throw new MigrationKitException($"Range revision '{target}' is allowed only with --sql.", $"Run `{Name} {range[^1]}` to go to {range[^1]}.");
         }
 
-        var runner = new Runner.RevisionRunner(
-            app.Context, app.Catalog,
-            app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), InterruptedStatementCompleted(), _live.Over(app.Settings.LiveDatabase)));
+        var live = _live.Over(app.Settings.LiveDatabase);
+        Runner.RevisionRunner? runner = null;
+        runner = new Runner.RevisionRunner(
+            app.Context,
+            app.Catalog,
+            app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), InterruptedStatementCompleted(), live,
+                direction == MigrationDirection.Upgrade ? plan => Lint(app, runner!, plan, live) : null));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);
@@ -73,6 +84,25 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         "rerun" => false,
         var other => throw new MigrationKitException($"--interrupted-statement must be 'done' or 'rerun', not '{other}'."),
     };
+
+    /// <summary>
+    /// Lints the plan the run made under its lock, from the heads it read (no connection of its
+    /// own), with the run's runner (the snapshots are built once for both), and prints the
+    /// findings before any revision runs; strict, stops the run there.
+    /// </summary>
+    private void Lint(AppScope app, Runner.RevisionRunner runner, MigrationPlan plan, LiveDatabaseChoices live)
+    {
+        var revisions = plan.Steps.Select(s => s.Revision.Id).ToList();
+        var findings = new RevisionLinter(app.Context, AppScope.LintSettingsFor(live)).Lint(runner, revisions);
+        LintOutput.Log(findings, revisions.Count);
+        var unacknowledged = findings.Count(f => !f.IsAcknowledged);
+        if (unacknowledged > 0 && (_strict.HasValue() || app.Settings.Lint?.Strict == true))
+        {
+            throw new MigrationKitException(
+                $"Lint found {unacknowledged} unacknowledged finding{(unacknowledged == 1 ? "" : "s")} in the revisions to upgrade; nothing was run.",
+                "Make the changes the safe way, or acknowledge each on its revision with [AcknowledgeLint(\"rule-id\", \"reason\")].");
+        }
+    }
 
     private string Script(AppScope app, string[] range)
     {

@@ -57,7 +57,7 @@ internal sealed class RevisionCommand : CliCommand
         {
             Autogenerator.PrepareCodeGeneration();
             code = new Autogenerator(app.Context, app.ModelAssembly, app.StartupAssembly)
-                .Generate(app.Catalog, parents.Count == 0 ? null : parents[0]);
+                .Generate(app.Catalog, parents.Count == 0 ? null : parents[0], app.LintSettings);
             if (code is null && !_allowEmpty.HasValue())
             {
                 Log.Information("No changes in schema detected.");

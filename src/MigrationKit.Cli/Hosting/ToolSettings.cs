@@ -50,6 +50,9 @@ internal sealed record ToolSettings
     private static MigrationKitException Invalid(string name, string what, double value)
         => new($"\"{name}\" in {FileName} must be {what}, not {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
 
+    /// <summary>Lint before `upgrade`: <c>"lint": {"strict": true}</c> makes unacknowledged findings stop it.</summary>
+    public LintToolSettings? Lint { get; init; }
+
     /// <summary>
     /// The contexts that keep revisions of their own (`init --context`), by the name given there:
     /// the settings above are the default context's (<see cref="ContextChoice"/>).
@@ -85,6 +88,13 @@ internal sealed record ToolSettings
         => Namespace ?? string.Join('.', new[] { rootNamespace }
             .Concat(versionPath.Split('/', '\\').Where(p => p.Length > 0 && p != "."))
             .Where(p => p.Length > 0));
+}
+
+/// <summary>The <c>"lint"</c> section of <c>migratekit.json</c>.</summary>
+internal sealed record LintToolSettings
+{
+    /// <summary>`upgrade` fails before running anything when lint finds what no revision acknowledges (as `upgrade --strict`).</summary>
+    public bool Strict { get; init; }
 }
 
 /// <summary>Where a context that keeps revisions of its own keeps them.</summary>

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Scaffolding.Metadata;
+using MigrationKit.Runner.Database;
 
 namespace MigrationKit.Design.Drift;
 
@@ -169,26 +170,8 @@ internal static partial class SchemaComparer
         var text = Spaces().Replace(storeType.Trim().ToLowerInvariant(), " ").Replace(", ", ",", StringComparison.Ordinal);
         var match = TypeName().Match(text);
         var baseName = match.Groups["name"].Value;
-        return Aliases.TryGetValue(baseName, out var canonical) ? canonical + text[baseName.Length..] : text;
+        return StoreTypeNames.Canonical(baseName) + text[baseName.Length..];
     }
-
-    private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
-    {
-        ["int"] = "integer",
-        ["int4"] = "integer",
-        ["int8"] = "bigint",
-        ["int2"] = "smallint",
-        ["bool"] = "boolean",
-        ["float8"] = "double precision",
-        ["float4"] = "real",
-        ["decimal"] = "numeric",
-        ["varchar"] = "character varying",
-        ["char"] = "character",
-        ["timestamptz"] = "timestamp with time zone",
-        ["timestamp"] = "timestamp without time zone",
-        ["timetz"] = "time with time zone",
-        ["time"] = "time without time zone",
-    };
 
     [GeneratedRegex(@"::[a-z_ ]+(\[\])?(\(\d+(,\s*\d+)?\))?", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Casts();

@@ -1,0 +1,76 @@
+using System.Text;
+using System.Text.Json;
+using MigrationKit.Lint;
+using Serilog;
+
+namespace MigrationKit.Cli.Output;
+
+/// <summary>Lint findings as `lint` prints them (text or <c>--json</c>), and as `upgrade` logs them.</summary>
+internal static class LintOutput
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+    };
+
+    /// <summary>Per finding `revision  rule  table  message` and the alternative under it; then the summary.</summary>
+    public static string Text(IReadOnlyList<LintFinding> findings, int revisions)
+    {
+        var text = new StringBuilder();
+        foreach (var finding in findings)
+        {
+            text.Append(finding.Revision).Append("  ").Append(finding.Rule).Append("  ").Append(finding.Table).Append("  ").AppendLine(finding.Message);
+            text.Append("    instead: ").AppendLine(finding.Alternative);
+            if (finding.AcknowledgedBecause is { } reason)
+            {
+                text.Append("    acknowledged: ").AppendLine(reason);
+            }
+        }
+
+        return text.Append(Summary(findings, revisions)).ToString();
+    }
+
+    public static string Json(IReadOnlyList<LintFinding> findings, int revisions)
+        => JsonSerializer.Serialize(
+            new LintJson(revisions, findings.Count(f => !f.IsAcknowledged), findings.Select(f => new FindingJson(
+                f.Revision, f.Rule, f.Table, f.Message, f.Alternative, f.IsAcknowledged, f.AcknowledgedBecause)).ToList()),
+            Options);
+
+    public static string Summary(IReadOnlyList<LintFinding> findings, int revisions)
+    {
+        var linted = revisions == 1 ? "1 revision" : $"{revisions} revisions";
+        if (findings.Count == 0)
+        {
+            return $"No lint findings in {linted}.";
+        }
+
+        var acknowledged = findings.Count(f => f.IsAcknowledged);
+        return $"{findings.Count} lint finding{(findings.Count == 1 ? "" : "s")} in {linted}: {findings.Count - acknowledged} unacknowledged, {acknowledged} acknowledged.";
+    }
+
+    /// <summary>To standard error through the logger, before an upgrade runs anything.</summary>
+    public static void Log(IReadOnlyList<LintFinding> findings, int revisions)
+    {
+        foreach (var finding in findings)
+        {
+            if (finding.IsAcknowledged)
+            {
+                Serilog.Log.Information("Lint {Revision:l} {Finding:l}", finding.Revision, finding.Describe());
+            }
+            else
+            {
+                Serilog.Log.Warning("Lint {Revision:l} {Finding:l} Instead: {Alternative:l}", finding.Revision, finding.Describe(), finding.Alternative);
+            }
+        }
+
+        if (findings.Count > 0)
+        {
+            Serilog.Log.Information("{Summary:l}", Summary(findings, revisions));
+        }
+    }
+
+    private sealed record LintJson(int Revisions, int Unacknowledged, IReadOnlyList<FindingJson> Findings);
+
+    private sealed record FindingJson(string Revision, string Rule, string Table, string Message, string Alternative, bool Acknowledged, string? Reason);
+}
