@@ -58,8 +58,14 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
         return (await Runner.GetCurrentHeadsAsync(cancellationToken), Runner.DescribeConnection());
     }
 
-    public RunnerOptions RunnerOptions(bool singleTransaction = false, TimeSpan? lockWait = null)
-        => new() { VersionTable = Settings.VersionTable, SingleTransaction = singleTransaction, LockWait = lockWait ?? MigrationKit.Runner.RunnerOptions.DefaultLockWait };
+    public RunnerOptions RunnerOptions(bool singleTransaction = false, TimeSpan? lockWait = null, bool refuseDataLoss = false)
+        => new()
+        {
+            VersionTable = Settings.VersionTable,
+            SingleTransaction = singleTransaction,
+            LockWait = lockWait ?? MigrationKit.Runner.RunnerOptions.DefaultLockWait,
+            RefuseDataLoss = refuseDataLoss || Settings.RefuseDataLoss,
+        };
 
     private DbContext CreateContext()
     {

@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Microsoft.EntityFrameworkCore.Storage;
 using MigrationKit.Core;
 using MigrationKit.Runner.Database;
+using MigrationKit.Runner.DataLoss;
 using Serilog;
 
 namespace MigrationKit.Runner;
@@ -32,6 +33,7 @@ public sealed class RevisionRunner
     private readonly Lazy<IMigrationsSqlGenerator> _sqlGenerator;
     private readonly Lazy<IModelRuntimeInitializer> _modelInitializer;
     private readonly Dictionary<string, IModel?> _targetModels = new(StringComparer.Ordinal);
+    private readonly DataLossCounter _dataLoss;
 
     public RevisionRunner(DbContext context, RevisionCatalog catalog, RunnerOptions? options = null, ILogger? logger = null)
     {
@@ -44,8 +46,9 @@ public sealed class RevisionRunner
         _sqlHelper = context.GetService<ISqlGenerationHelper>();
         _sqlGenerator = new(() => context.GetService<IMigrationsSqlGenerator>());
         _modelInitializer = new(() => context.GetService<IModelRuntimeInitializer>());
-        _versionTable = new VersionTable(
-            _options.VersionTable, _sqlGenerator, _sqlHelper, new(() => context.GetService<IRelationalTypeMappingSource>()));
+        var typeMappings = new Lazy<IRelationalTypeMappingSource>(() => context.GetService<IRelationalTypeMappingSource>());
+        _versionTable = new VersionTable(_options.VersionTable, _sqlGenerator, _sqlHelper, typeMappings);
+        _dataLoss = new DataLossCounter(_dialect, _sqlHelper, typeMappings, CreateCommand, _log);
     }
 
     public RevisionGraph Graph => _catalog.Graph;
@@ -58,6 +61,32 @@ public sealed class RevisionRunner
         try
         {
             return await ReadHeadsAsync(tableExists: false, cancellationToken);
+        }
+        finally
+        {
+            await _connection.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// What each destructive step of <paramref name="plan"/> would lose, counted on the live database
+    /// without running anything (for <c>lint --database</c>). Every step is counted against the
+    /// database as it is now, not as the steps before it would leave it: a table that an earlier
+    /// step creates counts as empty, and rows an earlier step would change are counted as they are.
+    /// </summary>
+    public async Task<IReadOnlyList<DataLossCount>> CountDataLossAsync(MigrationPlan plan, CancellationToken cancellationToken = default)
+    {
+        RefuseMissing(_dialect, _connection.DbConnection);
+        await OpenAsync(cancellationToken);
+        try
+        {
+            var losses = new List<DataLossCount>();
+            foreach (var step in plan.Steps)
+            {
+                losses.AddRange(await _dataLoss.CountAsync(step, StepOperations(step).Operations, cancellationToken));
+            }
+
+            return losses;
         }
         finally
         {
@@ -213,7 +242,8 @@ public sealed class RevisionRunner
     private async Task ApplyStepAsync(MigrationStep step, bool inRunTransaction, CancellationToken cancellationToken)
     {
         _log.Information("Running {Step:l}", step.Describe());
-        var (commands, changesDatabase, changesRows) = GenerateCommands(step);
+        var (commands, changesDatabase, changesRows, operations) = GenerateCommands(step);
+        await _dataLoss.CheckAsync(step, operations, _options.RefuseDataLoss, inRunTransaction, cancellationToken);
 
         var layout = _dialect.Arrange(commands);
 
@@ -341,10 +371,35 @@ public sealed class RevisionRunner
         => ExecuteAsync(command.CommandText, cancellationToken);
 
     /// <summary>
-    /// The step's SQL; whether it changes database-level objects (enums, extensions); and whether
-    /// it may change rows (raw SQL, seed data, or an operation of the provider's own that we do not know).
+    /// The step's SQL; whether it changes database-level objects (enums, extensions); whether it
+    /// may change rows (raw SQL, seed data, or an operation of the provider's own that we do not
+    /// know); and the operations the SQL comes from.
     /// </summary>
-    private (IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase, bool ChangesRows) GenerateCommands(MigrationStep step)
+    private (IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase, bool ChangesRows, IReadOnlyList<MigrationOperation> Operations)
+        GenerateCommands(MigrationStep step)
+    {
+        var (operations, model) = StepOperations(step);
+        try
+        {
+            return (_sqlGenerator.Value.Generate(operations, model, MigrationsSqlGenerationOptions.Default),
+                operations.Any(o => o is AlterDatabaseOperation),
+                operations.Any(o => o is SqlOperation or InsertDataOperation or UpdateDataOperation or DeleteDataOperation
+                    || o.GetType().Namespace != typeof(MigrationOperation).Namespace),
+                operations);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new MigrationKitException(
+                $"Cannot generate SQL for {step.Describe()}: {OneLine(e.Message)}",
+                model is null
+                    ? "This provider needs the revision's target model for this operation; autogenerate the revision or write the SQL with migrationBuilder.Sql(...)."
+                    : null,
+                e);
+        }
+    }
+
+    /// <summary>The step's operations (the revision's upgrade or downgrade) and the model its SQL is generated with.</summary>
+    private (IReadOnlyList<MigrationOperation> Operations, IModel? Model) StepOperations(MigrationStep step)
     {
         var revision = _catalog.Create(step.Revision.Id);
         var provider = _context.Database.ProviderName;
@@ -368,22 +423,7 @@ public sealed class RevisionRunner
                 : null;
         }
 
-        try
-        {
-            return (_sqlGenerator.Value.Generate(operations, model, MigrationsSqlGenerationOptions.Default),
-                operations.Any(o => o is AlterDatabaseOperation),
-                operations.Any(o => o is SqlOperation or InsertDataOperation or UpdateDataOperation or DeleteDataOperation
-                    || o.GetType().Namespace != typeof(MigrationOperation).Namespace));
-        }
-        catch (NotSupportedException e)
-        {
-            throw new MigrationKitException(
-                $"Cannot generate SQL for {step.Describe()}: {OneLine(e.Message)}",
-                model is null
-                    ? "This provider needs the revision's target model for this operation; autogenerate the revision or write the SQL with migrationBuilder.Sql(...)."
-                    : null,
-                e);
-        }
+        return (operations, model);
     }
 
     private IModel? TargetModel(string id)

@@ -10,6 +10,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private CommandOption _sql = null!;
     private CommandOption _singleTransaction = null!;
     private CommandOption _lockWait = null!;
+    private CommandOption _refuseDataLoss = null!;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -25,6 +26,10 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         _sql = command.Option("--sql", "Write the SQL to standard output instead of running it (offline mode).", CommandOptionType.NoValue);
         _singleTransaction = command.Option("--single-transaction", "Run all revisions in one transaction instead of one each.", CommandOptionType.NoValue);
         _lockWait = LockWaitOption.Add(command);
+        _refuseDataLoss = command.Option(
+            "--refuse-data-loss",
+            "Stop before a revision that would lose rows or values on this database (counted first); the revisions before it stay applied.",
+            CommandOptionType.NoValue);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -34,6 +39,12 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         var range = target.Split(':');
         if (_sql.HasValue())
         {
+            if (_refuseDataLoss.HasValue())
+            {
+                throw new MigrationKitException("--refuse-data-loss counts rows on the live database, so it cannot be used with --sql.",
+                    "Run the upgrade without --sql to have its data loss counted.");
+            }
+
             await Out.WriteAsync(Script(app, range));
             return 0;
         }
@@ -44,7 +55,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         }
 
         var runner = new Runner.RevisionRunner(
-            app.Context, app.Catalog, app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait)));
+            app.Context, app.Catalog, app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), _refuseDataLoss.HasValue()));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);
