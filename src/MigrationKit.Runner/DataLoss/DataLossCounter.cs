@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using MigrationKit.Core;
 using MigrationKit.Runner.Database;
 using Serilog;
+using Serilog.Events;
 using Family = MigrationKit.Runner.DataLoss.TypeWidening.Family;
 
 namespace MigrationKit.Runner.DataLoss;
@@ -45,23 +46,18 @@ internal sealed class DataLossCounter(
                 $"Cannot count what {step.Describe()} would lose: {RevisionRunner.OneLine(e.Message)}", Where(step, inRunTransaction), e);
         }
 
-        foreach (var loss in losses)
-        {
-            if (loss.Count > 0)
-            {
-                log.Warning("{Loss:l}", loss.ToString());
-            }
-            else
-            {
-                log.Information("{Loss:l}", loss.ToString());
-            }
-        }
-
         if (refuse && losses.FirstOrDefault(l => l.Count > 0) is { } first)
         {
+            // The one line says it all: not logged as a warning too.
             throw new MigrationKitException(
                 $"Refusing to run {step.Describe()}, which would lose data: {first}",
                 Where(step, inRunTransaction) + " Move or delete the data first, or run without --refuse-data-loss (setting refuseDataLoss).");
+        }
+
+        foreach (var loss in losses)
+        {
+            // An empty table or column loses nothing: only --verbose shows that it was counted.
+            log.Write(loss.Count > 0 ? LogEventLevel.Warning : LogEventLevel.Debug, "{Loss:l}", loss.ToString());
         }
     }
 
