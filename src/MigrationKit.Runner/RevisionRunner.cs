@@ -83,7 +83,7 @@ public sealed class RevisionRunner
             var losses = new List<DataLossCount>();
             foreach (var step in plan.Steps)
             {
-                losses.AddRange(await _dataLoss.CountAsync(step, StepOperations(step).Operations, cancellationToken));
+                losses.AddRange(await _dataLoss.CountAsync(step, StepOperations(step), cancellationToken));
             }
 
             return losses;
@@ -378,7 +378,8 @@ public sealed class RevisionRunner
     private (IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase, bool ChangesRows, IReadOnlyList<MigrationOperation> Operations)
         GenerateCommands(MigrationStep step)
     {
-        var (operations, model) = StepOperations(step);
+        var operations = StepOperations(step);
+        var model = GenerationModel(step);
         try
         {
             return (_sqlGenerator.Value.Generate(operations, model, MigrationsSqlGenerationOptions.Default),
@@ -398,33 +399,28 @@ public sealed class RevisionRunner
         }
     }
 
-    /// <summary>The step's operations (the revision's upgrade or downgrade) and the model its SQL is generated with.</summary>
-    private (IReadOnlyList<MigrationOperation> Operations, IModel? Model) StepOperations(MigrationStep step)
+    /// <summary>The step's operations: the revision's upgrade or downgrade.</summary>
+    private IReadOnlyList<MigrationOperation> StepOperations(MigrationStep step)
     {
         var revision = _catalog.Create(step.Revision.Id);
         var provider = _context.Database.ProviderName;
-        IReadOnlyList<MigrationOperation> operations;
-        IModel? model;
-        if (step.Direction == MigrationDirection.Upgrade)
-        {
-            operations = revision.GetUpgradeOperations(provider);
+        return step.Direction == MigrationDirection.Upgrade
+            ? revision.GetUpgradeOperations(provider)
+            : revision.GetDowngradeOperations(provider);
+    }
+
+    /// <summary>The model the step's SQL is generated with (built only when SQL is).</summary>
+    private IModel? GenerationModel(MigrationStep step)
+        => step.Direction == MigrationDirection.Upgrade
             // Only the revision's own snapshot: one that records none may still change the schema
             // by hand, and a SQLite table rebuilt from its parent's model would silently undo that
             // (no model makes the provider refuse such an operation in one line instead).
-            model = TargetModel(step.Revision.Id);
-        }
-        else
-        {
-            operations = revision.GetDowngradeOperations(provider);
+            ? TargetModel(step.Revision.Id)
             // The SQL generator needs the model after the operations: the parent's, which a parent
             // without a snapshot of its own carries forward from its ancestors.
-            model = step.Revision.Parents.Count > 0 && _catalog.ModelRevisionOrNone(step.Revision.Parents[0]) is { } parentModel
+            : step.Revision.Parents.Count > 0 && _catalog.ModelRevisionOrNone(step.Revision.Parents[0]) is { } parentModel
                 ? TargetModel(parentModel)
                 : null;
-        }
-
-        return (operations, model);
-    }
 
     private IModel? TargetModel(string id)
     {
