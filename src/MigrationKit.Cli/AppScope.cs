@@ -71,7 +71,7 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
     /// <param name="beforeSteps">Called with the plan before any revision runs (<see cref="RunnerOptions.BeforeSteps"/>).</param>
     public RunnerOptions RunnerOptions(
         bool singleTransaction = false, TimeSpan? lockWait = null, bool? interruptedStatementCompleted = null,
-        Commands.LiveDatabaseChoices? live = null, Action<MigrationPlan>? beforeSteps = null)
+        Commands.LiveDatabaseChoices? live = null, Action<MigrationPlan>? beforeSteps = null, bool refuseDataLoss = false)
     {
         live ??= Settings.LiveDatabase;
         return new()
@@ -85,6 +85,7 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
             StatementTimeout = live.StatementTimeout,
             TransactionPooler = live.TransactionPooler,
             BeforeSteps = beforeSteps,
+            RefuseDataLoss = refuseDataLoss || Settings.RefuseDataLoss,
         };
     }
 

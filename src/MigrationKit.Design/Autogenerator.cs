@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Migrations.Design;
 using Microsoft.EntityFrameworkCore.Migrations.Internal;
 using Microsoft.EntityFrameworkCore.Migrations.Operations;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using MigrationKit.Core;
 using MigrationKit.Lint;
@@ -37,6 +38,9 @@ public sealed partial class Autogenerator
         : this(context, revisionsAssembly, startupAssembly, Log.Logger)
     {
     }
+
+    /// <summary>The opt-in safe forms that <see cref="Generate"/> writes (none by default).</summary>
+    public AutogenerateOptions Options { get; init; } = new();
 
     /// <param name="log">Where its progress goes (<see cref="PrepareCodeGeneration"/> keeps its own quiet).</param>
     private Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly, ILogger log)
@@ -75,7 +79,9 @@ public sealed partial class Autogenerator
             _log.Debug("Linted the revision: {Count} findings", findings.Count);
         }
 
-        var code = Code(upgrade, downgrade, target, warnings);
+        var safe = SafeForms.Apply(upgrade, Options, _provider,
+            _services.GetRequiredService<IMigrationsSqlGenerator>(), _services.GetRequiredService<ISqlGenerationHelper>(), target);
+        var code = Code(safe, downgrade, target, warnings);
         _log.Debug("Generated the revision's code");
         return code;
     }
@@ -184,7 +190,7 @@ public sealed partial class Autogenerator
     private RevisionCode Code(
         IReadOnlyList<MigrationOperation> upgrade, IReadOnlyList<MigrationOperation> downgrade, IModel target, IReadOnlyList<string> warnings)
     {
-        var operations = _services.GetRequiredService<ICSharpMigrationOperationGenerator>();
+        var operations = ActivatorUtilities.CreateInstance<OperationGenerator>(_services);
         var upgradeCode = new IndentedStringBuilder();
         operations.Generate("migrationBuilder", upgrade, upgradeCode);
         var downgradeCode = new IndentedStringBuilder();
@@ -250,6 +256,28 @@ public sealed partial class Autogenerator
 
     /// <summary>The model standing after a revision, ready for the differ; null for the empty one.</summary>
     private IModel? Snapshot(RevisionCatalog catalog, string id) => Snapshots.Build(_services, catalog, id, _modelAssembly);
+
+    /// <summary>
+    /// EF's C# for operations, plus what it leaves out: a <c>Sql(..., suppressTransaction: true)</c>
+    /// loses its flag in EF's code (the SQL generator honours it, the code generator never writes
+    /// it), so a VALIDATE written by <see cref="SafeForms"/>, or such a statement of an imported EF
+    /// migration, would run inside the revision's transaction.
+    /// </summary>
+    private sealed class OperationGenerator(CSharpMigrationOperationGeneratorDependencies dependencies)
+        : CSharpMigrationOperationGenerator(dependencies)
+    {
+        protected override void Generate(SqlOperation operation, IndentedStringBuilder builder)
+        {
+            if (!operation.SuppressTransaction)
+            {
+                base.Generate(operation, builder);
+                return;
+            }
+
+            builder.Append(".Sql(").Append(Dependencies.CSharpHelper.Literal(operation.Sql)).Append(", suppressTransaction: true)");
+            Annotations(operation.GetAnnotations(), builder);
+        }
+    }
 
     /// <summary>EF's own list of the namespaces generated code needs, which it keeps protected.</summary>
     private sealed class NamespaceCollector(

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore.Migrations.Operations;
+using MigrationKit.Runner.DataLoss;
 
 namespace MigrationKit.Design;
 
@@ -11,13 +12,7 @@ public static class OperationDescriptions
     /// nullable column made required, a changed type; less a type change that only widens.
     /// </summary>
     public static IReadOnlyList<string> DataLossWarnings(IEnumerable<MigrationOperation> operations)
-        => operations.Where(o => o.IsDestructiveChange && !OnlyWidens(o)).Select(o => "may lose data: " + Describe(o)).ToList();
-
-    /// <summary>A column change that keeps every value: its type widened, and it stays nullable if it was.</summary>
-    private static bool OnlyWidens(MigrationOperation operation)
-        => operation is AlterColumnOperation { ColumnType: { } type, OldColumn: { ColumnType: { } oldType } old } alter
-           && (alter.IsNullable || !old.IsNullable)
-           && TypeWidening.Widens(oldType, type);
+        => operations.Where(o => o.IsDestructiveChange && !LossyChanges.OnlyWidens(o)).Select(o => "may lose data: " + Describe(o)).ToList();
 
     public static string Describe(MigrationOperation operation) => operation switch
     {

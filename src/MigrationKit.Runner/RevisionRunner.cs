@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Microsoft.EntityFrameworkCore.Storage;
 using MigrationKit.Core;
 using MigrationKit.Runner.Database;
+using MigrationKit.Runner.DataLoss;
 using Serilog;
 
 namespace MigrationKit.Runner;
@@ -39,6 +40,7 @@ public sealed class RevisionRunner
     private readonly Dictionary<string, IModel?> _targetModels = new(StringComparer.Ordinal);
     // Open while a session is: names the table and the holder when a revision's lock wait times out.
     private LockWaitWatch? _lockWaits;
+    private readonly DataLossCounter _dataLoss;
 
     public RevisionRunner(DbContext context, RevisionCatalog catalog, RunnerOptions? options = null, ILogger? logger = null)
     {
@@ -51,10 +53,10 @@ public sealed class RevisionRunner
         _sqlHelper = context.GetService<ISqlGenerationHelper>();
         _sqlGenerator = new(() => context.GetService<IMigrationsSqlGenerator>());
         _modelInitializer = new(() => context.GetService<IModelRuntimeInitializer>());
-        _versionTable = new VersionTable(
-            _options.VersionTable, _sqlGenerator, _sqlHelper, new(() => context.GetService<IRelationalTypeMappingSource>()));
-        _journal = new StepJournal(
-            _options.VersionTable, _sqlGenerator, _sqlHelper, new(() => context.GetService<IRelationalTypeMappingSource>()));
+        var typeMappings = new Lazy<IRelationalTypeMappingSource>(() => context.GetService<IRelationalTypeMappingSource>());
+        _versionTable = new VersionTable(_options.VersionTable, _sqlGenerator, _sqlHelper, typeMappings);
+        _dataLoss = new DataLossCounter(_dialect, _sqlHelper, typeMappings, CreateCommand, _log);
+        _journal = new StepJournal(_options.VersionTable, _sqlGenerator, _sqlHelper, typeMappings);
     }
 
     public RevisionGraph Graph => _catalog.Graph;
@@ -74,6 +76,32 @@ public sealed class RevisionRunner
         {
             var heads = await ReadHeadsAsync(tableExists: false, cancellationToken);
             return new CurrentState(heads, withJournal ? await ReadJournalAsync(cancellationToken) : []);
+        }
+        finally
+        {
+            await _connection.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// What each destructive step of <paramref name="plan"/> would lose, counted on the live database
+    /// without running anything (for <c>lint --database</c>). Every step is counted against the
+    /// database as it is now, not as the steps before it would leave it: a table that an earlier
+    /// step creates counts as empty, and rows an earlier step would change are counted as they are.
+    /// </summary>
+    public async Task<IReadOnlyList<DataLossCount>> CountDataLossAsync(MigrationPlan plan, CancellationToken cancellationToken = default)
+    {
+        RefuseMissing(_dialect, _connection.DbConnection);
+        await OpenAsync(cancellationToken);
+        try
+        {
+            var losses = new List<DataLossCount>();
+            foreach (var step in plan.Steps)
+            {
+                losses.AddRange(await _dataLoss.CountAsync(step, StepOperations(step), cancellationToken));
+            }
+
+            return losses;
         }
         finally
         {
@@ -420,7 +448,8 @@ public sealed class RevisionRunner
     private async Task ApplyStepAsync(MigrationStep step, bool inRunTransaction, CancellationToken cancellationToken)
     {
         _log.Information("Running {Step:l}", step.Describe());
-        var (commands, changesDatabase, changesRows) = GenerateCommands(step);
+        var (commands, changesDatabase, changesRows, operations) = GenerateCommands(step);
+        await _dataLoss.CheckAsync(step, operations, _options.RefuseDataLoss, inRunTransaction, cancellationToken);
 
         var layout = _dialect.Arrange(commands);
         var progress = new StepProgress(step, layout, layout.IsJournaled ? StepJournal.Checksum(commands) : "");
@@ -779,10 +808,12 @@ public sealed class RevisionRunner
         => ExecuteAsync(command.CommandText, cancellationToken);
 
     /// <summary>
-    /// The step's SQL; whether it changes database-level objects (enums, extensions); and whether
-    /// it may change rows (raw SQL, seed data, or an operation of the provider's own that we do not know).
+    /// The step's SQL; whether it changes database-level objects (enums, extensions); whether it
+    /// may change rows (raw SQL, seed data, or an operation of the provider's own that we do not
+    /// know); and the operations the SQL comes from.
     /// </summary>
-    private (IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase, bool ChangesRows) GenerateCommands(MigrationStep step)
+    private (IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase, bool ChangesRows, IReadOnlyList<MigrationOperation> Operations)
+        GenerateCommands(MigrationStep step)
     {
         IReadOnlyList<MigrationOperation> operations;
         IModel? model;
@@ -805,7 +836,8 @@ public sealed class RevisionRunner
             return (GenerateSql(operations, model),
                 operations.Any(o => o is AlterDatabaseOperation),
                 operations.Any(o => o is SqlOperation or InsertDataOperation or UpdateDataOperation or DeleteDataOperation
-                    || o.GetType().Namespace != typeof(MigrationOperation).Namespace));
+                    || o.GetType().Namespace != typeof(MigrationOperation).Namespace),
+                operations);
         }
         catch (NotSupportedException e)
         {
@@ -837,6 +869,16 @@ public sealed class RevisionRunner
     /// <summary>The model standing after a revision (its own snapshot or the one it carries forward); null when none is known.</summary>
     public IModel? ModelAfter(string id)
         => _catalog.ModelRevisionOrNone(id) is { } modelRevision ? TargetModel(modelRevision) : null;
+
+    /// <summary>The step's operations, without generating SQL (no model is built).</summary>
+    private IReadOnlyList<MigrationOperation> StepOperations(MigrationStep step)
+    {
+        var revision = _catalog.Create(step.Revision.Id);
+        var provider = _context.Database.ProviderName;
+        return step.Direction == MigrationDirection.Upgrade
+            ? revision.GetUpgradeOperations(provider)
+            : revision.GetDowngradeOperations(provider);
+    }
 
     private (IReadOnlyList<MigrationOperation> Operations, IModel? Model) UpgradeInput(string id)
         // Only the revision's own snapshot: one that records none may still change the schema

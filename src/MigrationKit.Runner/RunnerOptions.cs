@@ -22,6 +22,13 @@ public sealed class RunnerOptions
     /// </summary>
     public bool? InterruptedStatementCompleted { get; init; }
 
+    /// <summary>
+    /// Stop before the first revision that would lose data on this database (rows of a dropped
+    /// table, values of a dropped column, values a narrower type refuses, NULLs of a column made
+    /// required): the revisions before it stay applied. An empty table or column loses nothing.
+    /// </summary>
+    public bool RefuseDataLoss { get; init; }
+
     /// <summary>How long to wait for the migration lock while another process holds it. Default five minutes.</summary>
     public TimeSpan LockWait { get; init; } = DefaultLockWait;
 

@@ -15,6 +15,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private CommandOption _interruptedStatement = null!;
     private LiveDatabaseOptions _live = null!;
     private CommandOption _strict = null!;
+    private CommandOption _refuseDataLoss = null!;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -40,6 +41,10 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         {
             _strict = command.Option("--strict", "Fail before running anything when lint finds what no revision acknowledges (setting: \"lint\": {\"strict\": true}).", CommandOptionType.NoValue);
         }
+        _refuseDataLoss = command.Option(
+            "--refuse-data-loss",
+            "Stop before a revision that would lose rows or values on this database (counted first); the revisions before it stay applied.",
+            CommandOptionType.NoValue);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -49,6 +54,12 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         var range = target.Split(':');
         if (_sql.HasValue())
         {
+            if (_refuseDataLoss.HasValue())
+            {
+                throw new MigrationKitException("--refuse-data-loss counts rows on the live database, so it cannot be used with --sql.",
+                    "Run the upgrade without --sql to have its data loss counted.");
+            }
+
             await Out.WriteAsync(Script(app, range));
             return 0;
         }
@@ -64,7 +75,8 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             app.Context,
             app.Catalog,
             app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), InterruptedStatementCompleted(), live,
-                direction == MigrationDirection.Upgrade ? plan => Lint(app, runner!, plan, live) : null));
+                direction == MigrationDirection.Upgrade ? plan => Lint(app, runner!, plan, live) : null,
+                _refuseDataLoss.HasValue()));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);

@@ -56,7 +56,15 @@ internal sealed class RevisionCommand : CliCommand
         if (_autogenerate.HasValue())
         {
             Autogenerator.PrepareCodeGeneration();
+            var safeForms = app.Settings.Autogenerate;
             code = new Autogenerator(app.Context, app.ModelAssembly, app.StartupAssembly)
+                {
+                    Options = new AutogenerateOptions
+                    {
+                        ConcurrentIndexes = safeForms?.ConcurrentIndexes ?? false,
+                        NotValidForeignKeys = safeForms?.NotValidForeignKeys ?? false,
+                    },
+                }
                 .Generate(app.Catalog, parents.Count == 0 ? null : parents[0], app.LintSettings);
             if (code is null && !_allowEmpty.HasValue())
             {

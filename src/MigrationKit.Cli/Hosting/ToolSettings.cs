@@ -53,6 +53,12 @@ internal sealed record ToolSettings
     /// <summary>Lint before `upgrade`: <c>"lint": {"strict": true}</c> makes unacknowledged findings stop it.</summary>
     public LintToolSettings? Lint { get; init; }
 
+    /// <summary>`upgrade` and `downgrade` stop before a revision that would lose data, as with `--refuse-data-loss`.</summary>
+    public bool RefuseDataLoss { get; init; }
+
+    /// <summary>The safe forms autogenerate writes for a live PostgreSQL database; all off by default.</summary>
+    public AutogenerateSettings? Autogenerate { get; init; }
+
     /// <summary>
     /// The contexts that keep revisions of their own (`init --context`), by the name given there:
     /// the settings above are the default context's (<see cref="ContextChoice"/>).
@@ -107,6 +113,16 @@ internal sealed record ContextSettings
     public string? Namespace { get; init; }
 
     public string VersionTable { get; init; } = "";
+}
+
+/// <summary>The <c>autogenerate</c> group of <c>migratekit.json</c>.</summary>
+internal sealed record AutogenerateSettings
+{
+    /// <summary>Every new index on an existing table is built with CREATE INDEX CONCURRENTLY (PostgreSQL).</summary>
+    public bool ConcurrentIndexes { get; init; }
+
+    /// <summary>Every new foreign key on an existing table is added NOT VALID, then validated in a transaction of its own (PostgreSQL).</summary>
+    public bool NotValidForeignKeys { get; init; }
 }
 
 /// <summary>

@@ -114,6 +114,16 @@ internal abstract class DatabaseDialect
     /// </summary>
     public virtual string? MissingDatabase(DbConnection connection) => null;
 
+    /// <summary>
+    /// A query counting the columns of table <c>@table</c> in schema <c>@schema</c> (null: the
+    /// default one), or only the one named <c>@column</c> when that is not null; zero when the table
+    /// does not exist. The data-loss counts ask it first: a query on a missing table would fail
+    /// (and abort a PostgreSQL transaction).
+    /// </summary>
+    public virtual string CountColumnsSql
+        => "SELECT count(*) FROM information_schema.columns WHERE table_name = @table"
+           + " AND (@schema IS NULL OR table_schema = @schema) AND (@column IS NULL OR column_name = @column)";
+
     /// <summary>Whether the table exists, without creating anything and without failing a transaction.</summary>
     public abstract Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken);
 

@@ -21,6 +21,11 @@ internal sealed partial class PostgreSqlDialect : DatabaseDialect
     public override async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken)
         => await ScalarAsync(connection, "SELECT to_regclass(@name) IS NOT NULL", cancellationToken, ("name", QuoteForRegclass(table))) is true;
 
+    // Typed parameters: PostgreSQL cannot infer the type of a NULL compared only with IS NULL.
+    public override string CountColumnsSql
+        => "SELECT count(*) FROM information_schema.columns WHERE table_name = @table"
+           + " AND table_schema = COALESCE(CAST(@schema AS text), current_schema()) AND (CAST(@column AS text) IS NULL OR column_name = @column)";
+
     /// <summary>
     /// A session-level advisory lock: the server frees it when the connection ends, so a process
     /// killed with -9 never leaves a lock behind (EF Core's lock row can be abandoned). Behind a

@@ -17,6 +17,9 @@ internal sealed class SqliteDialect : DatabaseDialect
             await ScalarAsync(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @name", cancellationToken, ("@name", table)),
             System.Globalization.CultureInfo.InvariantCulture) > 0;
 
+    // SQLite has no schemas (EF Core's provider drops them from every name).
+    public override string CountColumnsSql => "SELECT count(*) FROM pragma_table_info(@table) WHERE @column IS NULL OR name = @column";
+
     public override string? MissingDatabase(DbConnection connection)
         => FilePath(connection.DataSource, connection.ConnectionString) is { } path && !File.Exists(path) ? path : null;
 

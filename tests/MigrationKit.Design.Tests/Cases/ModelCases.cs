@@ -74,6 +74,7 @@ public static class ModelCases
         Column("filtered index added", b => { }, a => a.HasIndex("Title").IsUnique().HasFilter("\"Title\" IS NOT NULL")),
         Column("composite index added", b => b.Property<int>("Rank"), a => { a.Property<int>("Rank"); a.HasIndex("Title", "Rank"); }),
         Column("descending index added", b => b.Property<int>("Rank"), a => { a.Property<int>("Rank"); a.HasIndex("Rank", "Title").IsDescending(true, false); }),
+        Column("concurrent index added", b => { }, a => a.HasIndex("Title").IsCreatedConcurrently()) with { NotOnSqlite = PostgresOnly },
         Column("index dropped", b => b.HasIndex("Title"), a => { }),
         Column("index made unique", b => b.HasIndex("Title"), a => a.HasIndex("Title").IsUnique()),
         Column("index renamed", b => b.HasIndex("Title"), a => a.HasIndex("Title").HasDatabaseName("IX_Blogs_Headline")),
@@ -87,6 +88,7 @@ public static class ModelCases
             $"foreign key on delete {behaviour}",
             m => { Blogs(m); Posts(m); },
             m => { Blogs(m); Posts(m).HasOne("Blogs", null).WithMany().HasForeignKey("BlogId").OnDelete(behaviour); })),
+        new("table with a foreign key and its index added", m => Blogs(m), m => { Blogs(m); Posts(m).HasOne("Blogs", null).WithMany().HasForeignKey("BlogId"); }),
         new(
             "delete behaviour changed",
             m => { Blogs(m); Posts(m).HasOne("Blogs", null).WithMany().HasForeignKey("BlogId").OnDelete(DeleteBehavior.Cascade); },

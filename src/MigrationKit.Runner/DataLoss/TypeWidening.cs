@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace MigrationKit.Design;
+namespace MigrationKit.Runner.DataLoss;
 
 /// <summary>
 /// Whether a column's store type can hold every value of another unchanged: EF Core's differ marks
 /// every type change as able to lose data (its source leaves detecting narrowing for later), so
 /// widening a string, an integer, a decimal or a float would warn as loudly as narrowing it.
+/// Autogenerate's warnings and the runner's data-loss counts both ask it (<see cref="LossyChanges"/>).
 /// </summary>
 /// <remarks>
 /// Known only for the plain families that PostgreSQL, SQLite and SQL Server spell alike; any other
@@ -14,7 +15,7 @@ namespace MigrationKit.Design;
 /// </remarks>
 internal static partial class TypeWidening
 {
-    private enum Family
+    internal enum Family
     {
         String,
         Integer,
@@ -49,9 +50,10 @@ internal static partial class TypeWidening
 
     /// <summary>
     /// The family and size of a store type: a string's length (null: unlimited), an integer's or a
-    /// float's width in bytes, a decimal's precision and scale (null: unconstrained). Null for any other type.
+    /// float's width in bytes, a decimal's precision and scale (null: unconstrained). Null for any
+    /// other type. The data-loss counts use it to ask which values a narrower type refuses.
     /// </summary>
-    private static (Family Family, int? Size, int? Scale)? Parse(string storeType)
+    internal static (Family Family, int? Size, int? Scale)? Parse(string storeType)
     {
         var match = StoreType().Match(storeType.Trim().ToLowerInvariant());
         if (!match.Success)
