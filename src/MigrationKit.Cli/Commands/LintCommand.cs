@@ -29,29 +29,41 @@ internal sealed class LintCommand : CliCommand
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
-        var revisions = await RevisionsAsync(app, cancellationToken);
+        var plan = await PlanAsync(app, cancellationToken);
+        var revisions = plan?.Steps.Select(s => s.Revision.Id).ToList() ?? Revisions(app);
         var findings = new RevisionLinter(app.Context, app.LintSettings).Lint(app.Catalog, revisions);
-        await Out.WriteLineAsync(_json.HasValue() ? LintOutput.Json(findings, revisions.Count) : LintOutput.Text(findings, revisions.Count));
-        return findings.Any(f => !f.IsAcknowledged) ? CliApplication.Failure : 0;
+        // With --database, what each destructive step would lose there, as `upgrade` counts it before the step.
+        var losses = plan is null ? null : await app.Runner.CountDataLossAsync(plan, cancellationToken);
+        await Out.WriteLineAsync(_json.HasValue()
+            ? LintOutput.Json(findings, revisions.Count, losses)
+            : LintOutput.Text(findings, revisions.Count, losses));
+        var refusedLoss = app.Settings.RefuseDataLoss && losses?.Any(l => l.Count > 0) == true;
+        return findings.Any(f => !f.IsAcknowledged) || refusedLoss ? CliApplication.Failure : 0;
+    }
+
+    /// <summary>With --database, the plan an upgrade of the database to the heads would run; else null.</summary>
+    private async Task<MigrationPlan?> PlanAsync(AppScope app, CancellationToken cancellationToken)
+    {
+        if (!_database.HasValue())
+        {
+            return null;
+        }
+
+        if (_range.Value is { } range)
+        {
+            throw new MigrationKitException($"lint --database takes no range, not '{range}': it lints from the database's heads to the heads.");
+        }
+
+        var (state, _) = await app.ReadCurrentStateAsync(withJournal: false, cancellationToken);
+        app.Graph.ValidateCurrentHeads(state.Heads);
+        return app.Graph.PlanUpgrade(state.Heads, "heads");
     }
 
     /// <summary>The revisions to lint, in the order an upgrade runs them.</summary>
-    private async Task<IReadOnlyList<string>> RevisionsAsync(AppScope app, CancellationToken cancellationToken)
+    private IReadOnlyList<string> Revisions(AppScope app)
     {
         var graph = app.Graph;
         var range = _range.Value is { } text ? RelativeArguments.Unescape(text) : null;
-        if (_database.HasValue())
-        {
-            if (range is not null)
-            {
-                throw new MigrationKitException($"lint --database takes no range, not '{range}': it lints from the database's heads to the heads.");
-            }
-
-            var (heads, _) = await app.ReadCurrentHeadsAsync(cancellationToken);
-            graph.ValidateCurrentHeads(heads);
-            return Ids(graph.PlanUpgrade(heads, "heads"));
-        }
-
         if (range is null)
         {
             return Ids(graph.PlanUpgrade([], "heads"));

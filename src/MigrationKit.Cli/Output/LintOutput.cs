@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using MigrationKit.Lint;
+using MigrationKit.Runner.DataLoss;
 using Serilog;
 
 namespace MigrationKit.Cli.Output;
@@ -14,8 +15,11 @@ internal static class LintOutput
         WriteIndented = true,
     };
 
-    /// <summary>Per finding `revision  rule  table  message` and the alternative under it; then the summary.</summary>
-    public static string Text(IReadOnlyList<LintFinding> findings, int revisions)
+    /// <summary>
+    /// Per finding `revision  rule  table  message` and the alternative under it; then, with
+    /// <c>--database</c>, what each destructive step would lose there; then the summary.
+    /// </summary>
+    public static string Text(IReadOnlyList<LintFinding> findings, int revisions, IReadOnlyList<DataLossCount>? losses = null)
     {
         var text = new StringBuilder();
         foreach (var finding in findings)
@@ -28,13 +32,19 @@ internal static class LintOutput
             }
         }
 
+        foreach (var loss in losses ?? [])
+        {
+            text.Append(loss.Step.Revision.Id).Append("  data loss  ").AppendLine(loss.ToString());
+        }
+
         return text.Append(Summary(findings, revisions)).ToString();
     }
 
-    public static string Json(IReadOnlyList<LintFinding> findings, int revisions)
+    public static string Json(IReadOnlyList<LintFinding> findings, int revisions, IReadOnlyList<DataLossCount>? losses = null)
         => JsonSerializer.Serialize(
             new LintJson(revisions, findings.Count(f => !f.IsAcknowledged), findings.Select(f => new FindingJson(
-                f.Revision, f.Rule, f.Table, f.Message, f.Alternative, f.IsAcknowledged, f.AcknowledgedBecause)).ToList()),
+                f.Revision, f.Rule, f.Table, f.Message, f.Alternative, f.IsAcknowledged, f.AcknowledgedBecause)).ToList(),
+                losses?.Select(l => new DataLossJson(l.Step.Revision.Id, l.Change, l.Count, l.Unit)).ToList()),
             Options);
 
     public static string Summary(IReadOnlyList<LintFinding> findings, int revisions)
@@ -70,7 +80,9 @@ internal static class LintOutput
         }
     }
 
-    private sealed record LintJson(int Revisions, int Unacknowledged, IReadOnlyList<FindingJson> Findings);
+    private sealed record LintJson(int Revisions, int Unacknowledged, IReadOnlyList<FindingJson> Findings, IReadOnlyList<DataLossJson>? DataLoss);
+
+    private sealed record DataLossJson(string Revision, string Change, long Count, string Unit);
 
     private sealed record FindingJson(string Revision, string Rule, string Table, string Message, string Alternative, bool Acknowledged, string? Reason);
 }
