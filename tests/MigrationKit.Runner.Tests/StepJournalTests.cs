@@ -127,6 +127,30 @@ public sealed class StepJournalTests
     }
 
     [Fact]
+    public async Task A_foreign_key_validation_that_failed_on_orphans_is_run_again_once_they_are_fixed_even_after_a_kill()
+    {
+        using var db = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+        await db.Runner(NotValidKey.All).UpgradeAsync(NotValidKey.TablesId);
+        await db.ExecuteAsync("INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1, 1), (2, 7)");
+
+        var error = await Assert.ThrowsAsync<MigrationKitException>(() => db.Runner(NotValidKey.All).UpgradeAsync("head"));
+
+        Assert.StartsWith($"Running upgrade {NotValidKey.TablesId} -> {NotValidKey.KeyId}, children reference parents failed (part 2 of 2): ", error.Message);
+        Assert.StartsWith($"Part 1 of 2 of revision {NotValidKey.KeyId} committed; the database is at {NotValidKey.TablesId}", error.Hint);
+        Assert.Equal(["False"], await db.QueryAsync("SELECT convalidated FROM pg_constraint WHERE conname = 'fk_child_parent'"));
+        // What a kill during the validation leaves: the row says it was started. The catalog can
+        // tell whether it completed, so the next run neither refuses nor needs to be told.
+        await db.ExecuteAsync($"UPDATE {Journal} SET parts_done = 1, statement_running = 1");
+        await db.ExecuteAsync("DELETE FROM child WHERE parent_id = 7");
+
+        await db.Runner(NotValidKey.All).UpgradeAsync("head");
+
+        Assert.Equal(["True"], await db.QueryAsync("SELECT convalidated FROM pg_constraint WHERE conname = 'fk_child_parent'"));
+        Assert.Equal([NotValidKey.KeyId], await db.VersionRowsAsync());
+        Assert.Empty(await JournalAsync(db));
+    }
+
+    [Fact]
     public async Task A_run_interrupted_during_a_statement_the_database_cannot_vouch_for_refuses_in_one_line_until_told()
     {
         using var db = await SeededAsync(TestDatabase.Sqlite);

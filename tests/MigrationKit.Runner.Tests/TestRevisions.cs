@@ -473,3 +473,37 @@ public static class Sleepy
         protected override void Downgrade(MigrationBuilder b) => b.DropTable("slow");
     }
 }
+
+/// <summary>
+/// PostgreSQL: a foreign key added the safe way on a table that has rows: <c>NOT VALID</c> in the
+/// revision's transaction, then <c>VALIDATE CONSTRAINT</c> alone after it (the form autogenerate
+/// writes with <c>notValidForeignKeys</c>).
+/// </summary>
+public static class NotValidKey
+{
+    public const string TablesId = "hh0000000001";
+    public const string KeyId = "hh0000000002";
+
+    public static readonly Type[] All = [typeof(Tables), typeof(Key)];
+
+    [Revision(TablesId, Message = "parents and children")]
+    public sealed class Tables : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b)
+            => b.Sql("CREATE TABLE parent (id integer PRIMARY KEY); CREATE TABLE child (id integer PRIMARY KEY, parent_id integer)");
+
+        protected override void Downgrade(MigrationBuilder b) => b.Sql("DROP TABLE child; DROP TABLE parent");
+    }
+
+    [Revision(KeyId, TablesId, Message = "children reference parents")]
+    public sealed class Key : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b)
+        {
+            b.Sql("ALTER TABLE child ADD CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;");
+            b.Sql("ALTER TABLE child VALIDATE CONSTRAINT fk_child_parent;", suppressTransaction: true);
+        }
+
+        protected override void Downgrade(MigrationBuilder b) => b.Sql("ALTER TABLE child DROP CONSTRAINT fk_child_parent");
+    }
+}

@@ -65,7 +65,7 @@ internal sealed class CheckCommand : CliCommand
 
         var revision = heads.Count == 0 ? null : heads[0];
         var differences = new DriftDetector(app.Context, app.ModelAssembly, app.StartupAssembly)
-            .Find(app.Catalog, revision, [app.Settings.VersionTable]);
+            .Find(app.Catalog, revision, app.Settings.VersionTable);
         var at = revision ?? "base";
         if (differences.Count == 0)
         {

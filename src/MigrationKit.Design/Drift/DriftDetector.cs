@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Scaffolding;
 using Microsoft.Extensions.DependencyInjection;
 using MigrationKit.Core;
 using MigrationKit.Runner;
+using MigrationKit.Runner.Database;
 
 namespace MigrationKit.Design.Drift;
 
@@ -27,10 +28,10 @@ public sealed class DriftDetector
 
     /// <summary>
     /// One line per difference between the database and the model of <paramref name="revision"/>
-    /// (null: the database is at base, so the model is empty); <paramref name="ignoredTables"/>
-    /// (the version table) are not compared.
+    /// (null: the database is at base, so the model is empty); the version table and the step
+    /// journal beside it are the tool's own, not compared.
     /// </summary>
-    public IReadOnlyList<string> Find(RevisionCatalog catalog, string? revision, IReadOnlyCollection<string> ignoredTables)
+    public IReadOnlyList<string> Find(RevisionCatalog catalog, string? revision, string versionTable)
     {
         IRelationalModel? expected = null;
         if (revision is not null)
@@ -44,7 +45,10 @@ public sealed class DriftDetector
         var connection = _context.Database.GetDbConnection();
         var actual = _services.GetRequiredService<IDatabaseModelFactory>().Create(connection, new DatabaseModelFactoryOptions());
         // EF's own history table and the lock table EF 9+ keeps beside it on SQLite are no one's model.
-        var ignored = new HashSet<string>(ignoredTables, StringComparer.OrdinalIgnoreCase) { HistoryRepository.DefaultTableName, "__EFMigrationsLock" };
+        var ignored = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            versionTable, StepJournal.NameFor(versionTable), HistoryRepository.DefaultTableName, "__EFMigrationsLock",
+        };
         return SchemaComparer.Compare(expected, actual, ignored);
     }
 }

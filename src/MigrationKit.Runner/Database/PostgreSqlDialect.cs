@@ -195,12 +195,25 @@ internal sealed partial class PostgreSqlDialect : DatabaseDialect
 
     /// <summary>
     /// A <c>CREATE INDEX CONCURRENTLY</c> that failed or was killed leaves an INVALID index, which
-    /// blocks running it again; a VALID one of that name on that table means it completed. Any other
-    /// statement the server cannot vouch for.
+    /// blocks running it again; a VALID one of that name on that table means it completed. A
+    /// <c>VALIDATE CONSTRAINT</c> (the second half of a foreign key or check added NOT VALID) is
+    /// done when the catalog says the constraint is validated, and safe to run again when not. Any
+    /// other statement the server cannot vouch for.
     /// </summary>
     public override async Task<bool?> CheckInterruptedAsync(
         DbConnection connection, MigrationCommand command, Serilog.ILogger log, CancellationToken cancellationToken)
     {
+        if (ValidateConstraint().Match(command.CommandText) is { Success: true } validate)
+        {
+            var validated = await ScalarAsync(
+                connection,
+                "SELECT convalidated FROM pg_constraint WHERE conrelid = to_regclass(@table) AND conname = @constraint",
+                cancellationToken,
+                ("table", validate.Groups["table"].Value),
+                ("constraint", Unquoted(validate.Groups["constraint"].Value)));
+            return validated as bool?;
+        }
+
         if (ConcurrentIndex().Match(command.CommandText) is not { Success: true } match)
         {
             return null;
@@ -236,6 +249,11 @@ internal sealed partial class PostgreSqlDialect : DatabaseDialect
         ^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(IF\s+NOT\s+EXISTS\s+)?(?<index>"(?:[^"]|"")+"|\w+)\s+ON\s+(ONLY\s+)?(?<table>(?:"(?:[^"]|"")+"|\w+)(?:\.(?:"(?:[^"]|"")+"|\w+))?)
         """, RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace)]
     private static partial Regex ConcurrentIndex();
+
+    [GeneratedRegex("""
+        ^\s*ALTER\s+TABLE\s+(ONLY\s+)?(?<table>(?:"(?:[^"]|"")+"|\w+)(?:\.(?:"(?:[^"]|"")+"|\w+))?)\s+VALIDATE\s+CONSTRAINT\s+(?<constraint>"(?:[^"]|"")+"|\w+)\s*;?\s*$
+        """, RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace)]
+    private static partial Regex ValidateConstraint();
 
     private static string Unquoted(string identifier) => identifier.StartsWith('"')
         ? identifier[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal)
