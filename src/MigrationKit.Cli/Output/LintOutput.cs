@@ -59,7 +59,7 @@ internal static class LintOutput
         return $"{findings.Count} lint finding{(findings.Count == 1 ? "" : "s")} in {linted}: {findings.Count - acknowledged} unacknowledged, {acknowledged} acknowledged.";
     }
 
-    /// <summary>To standard error through the logger, before an upgrade runs anything.</summary>
+    /// <summary>To standard error through the logger, before an upgrade runs anything; every line starts with "Lint".</summary>
     public static void Log(IReadOnlyList<LintFinding> findings, int revisions)
     {
         foreach (var finding in findings)
@@ -76,7 +76,7 @@ internal static class LintOutput
 
         if (findings.Count > 0)
         {
-            Serilog.Log.Information("{Summary:l}", Summary(findings, revisions));
+            Serilog.Log.Information("Lint: {Summary:l}", Summary(findings, revisions));
         }
     }
 

@@ -11,8 +11,8 @@ public static class ToolAssert
     }
 
     /// <summary>
-    /// Exit code <paramref name="exitCode"/>, and standard error is the steps that ran (if any)
-    /// followed by exactly one line starting <c>ERROR: </c>, and no stack trace anywhere.
+    /// Exit code <paramref name="exitCode"/>, and standard error is the steps that ran (if any, and
+    /// lint's findings before them) followed by exactly one line starting <c>ERROR: </c>, and no stack trace anywhere.
     /// </summary>
     /// <returns>The error line, without its <c>ERROR: </c> prefix.</returns>
     public static string FailedInOneLine(CommandResult result, int exitCode = 1)
@@ -42,6 +42,8 @@ public static class ToolAssert
     public static List<string> LeadingIds(CommandResult result)
         => result.OutputLines.Select(l => l.Split(' ', 2)[0]).ToList();
 
+    /// <summary>Steps, a database created, and the lint findings `upgrade` prints before it runs anything.</summary>
     private static bool IsProgress(string line)
-        => line.StartsWith("Running ", StringComparison.Ordinal) || line.StartsWith("Creating ", StringComparison.Ordinal);
+        => line.StartsWith("Running ", StringComparison.Ordinal) || line.StartsWith("Creating ", StringComparison.Ordinal)
+           || line.StartsWith("Lint", StringComparison.Ordinal) || line.StartsWith("WARNING: Lint ", StringComparison.Ordinal);
 }
