@@ -495,7 +495,7 @@ public static class NotValidKey
         protected override void Downgrade(MigrationBuilder b) => b.Sql("DROP TABLE child; DROP TABLE parent");
     }
 
-    [Revision(KeyId, TablesId, Message = "children reference parents")]
+    [Revision(KeyId, Parents = [TablesId], Message = "children reference parents")]
     public sealed class Key : Revision
     {
         protected override void Upgrade(MigrationBuilder b)
