@@ -52,5 +52,16 @@ public sealed class LintTests(PackedTool tool)
         Assert.Contains($"Lint {revision} prefer-bigint-over-int (Users): key column Users.Id is integer. Acknowledged: users stay few.", upgrade.ErrorLines);
         Assert.Equal([revision], await database.VersionRowsAsync());
         Assert.Equal(["No lint findings in 0 revisions."], Succeeded(await app.RunAsync(env, "lint", "--database", "--no-build")).OutputLines);
+
+        // A revision that drops the table the running app maps: lint --database names the rule and
+        // counts, on the database, what the drop would lose, without running anything.
+        await database.ExecuteAsync("""INSERT INTO "Users" ("Email") VALUES ('a@example.com'), ('b@example.com')""");
+        var drop = await app.AddRevisionAsync("drop users", "migrationBuilder.DropTable(name: \"Users\");", "");
+        var counted = await app.RunAsync(env, "lint", "--database");
+        Assert.Equal(1, counted.ExitCode);
+        Assert.Contains(counted.OutputLines, l => l.StartsWith($"{drop}  ban-drop-table  Users  ", StringComparison.Ordinal));
+        Assert.Contains($"{drop}  data loss  drops table Users: 2 rows", counted.OutputLines);
+        Assert.Contains("\"change\": \"drops table Users\"", (await app.RunAsync(env, "lint", "--database", "--json", "--no-build")).StandardOutput, StringComparison.Ordinal);
+        Assert.Equal([revision], await database.VersionRowsAsync());
     }
 }
