@@ -203,7 +203,10 @@ public sealed class RevisionRunner
                 }
                 else
                 {
-                    AppendStatements(script, [.. _journal.WriteSql(progress.Entry(k, running: true)), part.Commands[0].CommandText, .. _journal.WriteSql(progress.Entry(k + 1, running: false))]);
+                    var alone = _dialect.SessionTimeoutsSql(_options) is var (set, reset)
+                        ? [set, part.Commands[0].CommandText, reset]
+                        : new[] { part.Commands[0].CommandText };
+                    AppendStatements(script, [.. _journal.WriteSql(progress.Entry(k, running: true)), .. alone, .. _journal.WriteSql(progress.Entry(k + 1, running: false))]);
                 }
             }
 
@@ -226,6 +229,11 @@ public sealed class RevisionRunner
         if (transactional)
         {
             script.AppendLine("BEGIN TRANSACTION" + _sqlHelper.StatementTerminator).AppendLine();
+            // The run's timeouts, as a live run sets them: a script never queues behind the app either.
+            if (_dialect.TransactionTimeoutsSql(_options) is { } timeouts)
+            {
+                AppendStatements(script, [timeouts]);
+            }
         }
 
         AppendStatements(script, inside);

@@ -47,6 +47,9 @@ public sealed class LiveDatabaseOptionTests(PackedTool tool)
         using var database = await AppDatabase.CreateAsync(AppDatabase.Postgres);
 
         WriteSettings(app, "statementTimeout", 0.5);
+        // A script sets the timeouts the command would run with: the setting's, or the option's over it.
+        var script = Succeeded(await app.RunAsync(database.Environment, "upgrade", "--sql", "head", "--lock-timeout", "2", "--no-build")).StandardOutput;
+        Assert.Contains("SET LOCAL lock_timeout = 2000; SET LOCAL statement_timeout = 500", script, StringComparison.Ordinal);
         var ended = await app.RunAsync(database.Environment, "upgrade", "head", "--no-build");
         Assert.Equal(
             "Running upgrade af0000000001 -> af0000000002, slow t2 was ended by the statement timeout (0.5 s). The revision was rolled back; the database is at af0000000001. Give it longer with --statement-timeout SECONDS (0 for no limit).",

@@ -237,6 +237,9 @@ public sealed class RevisionRunnerTests
         Assert.Contains("'aa0000000002'", script);
         Assert.DoesNotContain("aa0000000003", script);
         Assert.Contains("BEGIN TRANSACTION;", script);
+        // Each transaction sets the run's lock timeout, as a live run does (PostgreSQL only).
+        var timeouts = script.ReplaceLineEndings("\n").Split("BEGIN TRANSACTION;\n\nSET LOCAL lock_timeout = 5000;").Length - 1;
+        Assert.Equal(provider == TestDatabase.Postgres ? script.Split("BEGIN TRANSACTION;").Length - 1 : 0, timeouts);
         // Offline: the database was not touched.
         Assert.Empty(await db.TablesAsync());
     }

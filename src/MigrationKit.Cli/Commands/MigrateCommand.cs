@@ -139,6 +139,8 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             from = [];
         }
 
-        return app.Runner.Script(direction, from, range[^1]);
+        // The script sets the lock and statement timeouts the command would run with.
+        var options = app.RunnerOptions(live: _live.Over(app.Settings.LiveDatabase));
+        return new Runner.RevisionRunner(app.Context, app.Catalog, options).Script(direction, from, range[^1]);
     }
 }
