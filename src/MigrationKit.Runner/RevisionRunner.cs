@@ -823,22 +823,8 @@ public sealed class RevisionRunner
     private (IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase, bool ChangesRows, IReadOnlyList<MigrationOperation> Operations)
         GenerateCommands(MigrationStep step)
     {
-        IReadOnlyList<MigrationOperation> operations;
-        IModel? model;
-        if (step.Direction == MigrationDirection.Upgrade)
-        {
-            (operations, model) = UpgradeInput(step.Revision.Id);
-        }
-        else
-        {
-            operations = _catalog.Create(step.Revision.Id).GetDowngradeOperations(_context.Database.ProviderName);
-            // The SQL generator needs the model after the operations: the parent's, which a parent
-            // without a snapshot of its own carries forward from its ancestors.
-            model = step.Revision.Parents.Count > 0 && _catalog.ModelRevisionOrNone(step.Revision.Parents[0]) is { } parentModel
-                ? TargetModel(parentModel)
-                : null;
-        }
-
+        var operations = StepOperations(step);
+        var model = GenerationModel(step.Revision.Id, step.Direction);
         try
         {
             return (GenerateSql(operations, model),
@@ -865,7 +851,8 @@ public sealed class RevisionRunner
     /// </summary>
     public RevisionSql UpgradeSql(string id)
     {
-        var (operations, model) = UpgradeInput(id);
+        var operations = Operations(id, MigrationDirection.Upgrade);
+        var model = GenerationModel(id, MigrationDirection.Upgrade);
         var running = Graph.Get(id).Parents.Select(ModelAfter).OfType<IModel>().ToList();
         return new RevisionSql(id, operations, GenerateSql(operations, model), running);
     }
@@ -879,20 +866,31 @@ public sealed class RevisionRunner
         => _catalog.ModelRevisionOrNone(id) is { } modelRevision ? TargetModel(modelRevision) : null;
 
     /// <summary>The step's operations, without generating SQL (no model is built).</summary>
-    private IReadOnlyList<MigrationOperation> StepOperations(MigrationStep step)
+    private IReadOnlyList<MigrationOperation> StepOperations(MigrationStep step) => Operations(step.Revision.Id, step.Direction);
+
+    private IReadOnlyList<MigrationOperation> Operations(string id, MigrationDirection direction)
     {
-        var revision = _catalog.Create(step.Revision.Id);
+        var revision = _catalog.Create(id);
         var provider = _context.Database.ProviderName;
-        return step.Direction == MigrationDirection.Upgrade
-            ? revision.GetUpgradeOperations(provider)
-            : revision.GetDowngradeOperations(provider);
+        return direction == MigrationDirection.Upgrade ? revision.GetUpgradeOperations(provider) : revision.GetDowngradeOperations(provider);
     }
 
-    private (IReadOnlyList<MigrationOperation> Operations, IModel? Model) UpgradeInput(string id)
-        // Only the revision's own snapshot: one that records none may still change the schema
-        // by hand, and a SQLite table rebuilt from its parent's model would silently undo that
-        // (no model makes the provider refuse such an operation in one line instead).
-        => (_catalog.Create(id).GetUpgradeOperations(_context.Database.ProviderName), TargetModel(id));
+    /// <summary>The model the provider's SQL generator gets for a revision's operations in that direction.</summary>
+    private IModel? GenerationModel(string id, MigrationDirection direction)
+    {
+        if (direction == MigrationDirection.Upgrade)
+        {
+            // Only the revision's own snapshot: one that records none may still change the schema
+            // by hand, and a SQLite table rebuilt from its parent's model would silently undo that
+            // (no model makes the provider refuse such an operation in one line instead).
+            return TargetModel(id);
+        }
+
+        // The model after the operations: the parent's, which a parent without a snapshot of its
+        // own carries forward from its ancestors.
+        var parents = Graph.Get(id).Parents;
+        return parents.Count > 0 ? ModelAfter(parents[0]) : null;
+    }
 
     private IModel? TargetModel(string id)
     {
