@@ -18,7 +18,7 @@ namespace MigrationKit.Runner;
 /// revision (or one for the run), the version table changed in the same transaction as the
 /// revision it records, and a lock held for the whole run so two processes never interleave.
 /// </summary>
-public sealed class RevisionRunner
+public sealed partial class RevisionRunner
 {
     private readonly DbContext _context;
     private readonly RevisionCatalog _catalog;
