@@ -16,6 +16,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private LiveDatabaseOptions _live = null!;
     private CommandOption _strict = null!;
     private CommandOption _refuseDataLoss = null!;
+    private RehearseOptions? _rehearse;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -40,6 +41,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         if (direction == MigrationDirection.Upgrade)
         {
             _strict = command.Option("--strict", "Fail before running anything when lint finds what no revision acknowledges (setting: \"lint\": {\"strict\": true}).", CommandOptionType.NoValue);
+            _rehearse = new RehearseOptions(command);
         }
         _refuseDataLoss = command.Option(
             "--refuse-data-loss",
@@ -52,6 +54,15 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         var app = Require(scope);
         var target = RelativeArguments.Unescape(_revision.Value!);
         var range = target.Split(':');
+        var live = _live.Over(app.Settings.LiveDatabase);
+        if (_rehearse?.Requested == true)
+        {
+            var options = app.RunnerOptions(lockWait: LockWaitOption.Value(_lockWait), live: live, refuseDataLoss: _refuseDataLoss.HasValue());
+            return await _rehearse.RunAsync(app, new Runner.RevisionRunner(app.Context, app.Catalog, options), target, live,
+                _strict.HasValue() || app.Settings.Lint?.Strict == true, options.RefuseDataLoss,
+                [_sql, _singleTransaction, _interruptedStatement], Out, cancellationToken);
+        }
+
         if (_sql.HasValue())
         {
             if (_refuseDataLoss.HasValue())
@@ -69,7 +80,6 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             throw new MigrationKitException($"Range revision '{target}' is allowed only with --sql.", $"Run `{Name} {range[^1]}` to go to {range[^1]}.");
         }
 
-        var live = _live.Over(app.Settings.LiveDatabase);
         Runner.RevisionRunner? runner = null;
         runner = new Runner.RevisionRunner(
             app.Context,

@@ -42,8 +42,9 @@ public static class ToolAssert
     public static List<string> LeadingIds(CommandResult result)
         => result.OutputLines.Select(l => l.Split(' ', 2)[0]).ToList();
 
-    /// <summary>Steps, a database created, and the lint findings `upgrade` prints before it runs anything.</summary>
+    /// <summary>Steps (run or rehearsed), a database created, and the lint findings `upgrade` prints before it runs anything.</summary>
     private static bool IsProgress(string line)
-        => line.StartsWith("Running ", StringComparison.Ordinal) || line.StartsWith("Creating ", StringComparison.Ordinal)
+        => line.StartsWith("Running ", StringComparison.Ordinal) || line.StartsWith("Rehearsing ", StringComparison.Ordinal)
+           || line.StartsWith("Creating ", StringComparison.Ordinal)
            || line.StartsWith("Lint", StringComparison.Ordinal) || line.StartsWith("WARNING: Lint ", StringComparison.Ordinal);
 }
