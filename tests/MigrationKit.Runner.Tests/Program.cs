@@ -5,22 +5,30 @@ using Serilog.Events;
 namespace MigrationKit.Runner.Tests;
 
 /// <summary>
-/// The test assembly run as a program (<c>dotnet MigrationKit.Runner.Tests.dll upgrade PROVIDER CONNECTION</c>):
-/// a real separate process that upgrades <see cref="InParts.SlowAll"/>, for the tests that kill it
-/// with SIGKILL. Its log goes to standard output, a line at a time.
+/// The test assembly run as a program (<c>dotnet MigrationKit.Runner.Tests.dll upgrade|rehearse PROVIDER CONNECTION</c>):
+/// a real separate process that upgrades <see cref="InParts.SlowAll"/>, or rehearses
+/// <see cref="RehearsalTests.Slow"/>, for the tests that kill it with SIGKILL. Its log goes to
+/// standard output, a line at a time.
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args is not ["upgrade", var provider, var connectionString])
+        if (args is not [var command and ("upgrade" or "rehearse"), var provider, var connectionString])
         {
-            await Console.Error.WriteLineAsync("usage: upgrade PROVIDER CONNECTION");
+            await Console.Error.WriteLineAsync("usage: upgrade|rehearse PROVIDER CONNECTION");
             return 2;
         }
 
         var log = new LoggerConfiguration().MinimumLevel.Information().WriteTo.Sink(new StandardOutput()).CreateLogger();
-        await TestDatabase.Attach(provider, connectionString).Runner(InParts.SlowAll, log: log).UpgradeAsync("head");
+        var db = TestDatabase.Attach(provider, connectionString);
+        if (command == "rehearse")
+        {
+            await db.Runner(RehearsalTests.Slow.All, log: log).RehearseUpgradeAsync("head");
+            return 0;
+        }
+
+        await db.Runner(InParts.SlowAll, log: log).UpgradeAsync("head");
         return 0;
     }
 

@@ -198,6 +198,48 @@ public sealed class RehearsalTests
         Assert.Equal(["0"], await db.QueryAsync("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'payments'"));
     }
 
+    [Fact]
+    public async Task A_rehearsal_killed_with_sigkill_mid_statement_leaves_the_database_as_it_was_and_the_migration_lock_free()
+    {
+        using var db = await ShopAsync(TestDatabase.Postgres);
+        var before = await DumpAsync(db);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { typeof(Program).Assembly.Location, "rehearse", db.Provider, db.ConnectionString })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var child = Process.Start(start)!;
+        var errors = child.StandardError.ReadToEndAsync();
+        while (await child.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line
+               && !line.StartsWith($"Rehearsing upgrade {Shop.Concurrently} -> {Slow.Sleeping}", StringComparison.Ordinal))
+        {
+        }
+
+        // Inside the sleep: every revision before it has run in the rehearsal's transaction.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        if (child.HasExited)
+        {
+            Assert.Fail($"the child ended before the kill ({child.ExitCode}): {await errors}");
+        }
+
+        child.Kill();
+        await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        // The set-up's own pooled session is not the child's.
+        await using (var pooled = new NpgsqlConnection(db.ConnectionString))
+        {
+            NpgsqlConnection.ClearPool(pooled);
+        }
+
+        await db.WaitForOtherSessionsToEndAsync();
+
+        Assert.Equal(before, await DumpAsync(db));
+        Assert.Equal([Shop.Tables], await db.VersionRowsAsync());
+        // The migration lock died with the session: a run takes it at once.
+        await db.Runner(Shop.All, new RunnerOptions { LockWait = TimeSpan.Zero }).UpgradeAsync(Shop.Column);
+        Assert.Equal([Shop.Column], await db.VersionRowsAsync());
+    }
+
     private static RehearsedStep Step(RehearsalReport report, string revision) => report.Steps.Single(s => s.Step.Revision.Id == revision);
 
     private static List<string> Locks(RehearsalReport report, string revision, int statement)
@@ -235,6 +277,23 @@ public sealed class RehearsalTests
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY c.relname
             """);
         return await dump + string.Join("\n", storage);
+    }
+
+    /// <summary><see cref="Shop"/> and a revision that sleeps, for the rehearsal killed mid-statement.</summary>
+    public static class Slow
+    {
+        public const string Sleeping = "af0000000007";
+
+        public static readonly Type[] All = [.. Shop.All, typeof(R7)];
+
+        [Revision(Sleeping, Parents = [Shop.Concurrently], Message = "sleep")]
+        public sealed class R7 : Revision
+        {
+            // Short enough that the server notices the dead client soon after (on its next write to it).
+            protected override void Upgrade(MigrationBuilder b) => b.Sql("SELECT pg_sleep(5)");
+
+            protected override void Downgrade(MigrationBuilder b) => throw new NotSupportedException();
+        }
     }
 
     /// <summary>Two tables, then a revision per statement the issue names, data and a drop, and statements that refuse a transaction.</summary>
