@@ -55,7 +55,7 @@ internal sealed class TestCommand : CliCommand
         await Out.WriteLineAsync(json ? ProofOutput.Json(results) : ProofOutput.Summary(results));
         if (junit is not null)
         {
-            ProofOutput.JUnit(results).Save(junit);
+            ProofOutput.WriteJUnit(results, junit);
         }
 
         return results.All(r => r.Outcome == ProofOutcome.Passed) ? 0 : CliApplication.Failure;

@@ -12,6 +12,8 @@ internal static class ProofOutput
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
+        // Problems quote SQL and names: kept readable (`'`, `"`, `<`), as JSON allows.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>
@@ -56,7 +58,14 @@ internal static class ProofOutput
     /// One testsuite, one testcase per revision and one for the model, as CI servers read JUnit
     /// results: a failure carries the first problem as its message and all of them as its text.
     /// </summary>
-    public static XDocument JUnit(IReadOnlyList<ProofResult> results)
+    public static void WriteJUnit(IReadOnlyList<ProofResult> results, string path)
+    {
+        // Without a byte order mark, which some CI readers refuse.
+        using var writer = System.Xml.XmlWriter.Create(path, new System.Xml.XmlWriterSettings { Encoding = new System.Text.UTF8Encoding(false), Indent = true });
+        JUnit(results).Save(writer);
+    }
+
+    private static XDocument JUnit(IReadOnlyList<ProofResult> results)
     {
         var suite = new XElement("testsuite",
             new XAttribute("name", "migratekit test"),

@@ -35,7 +35,7 @@ internal sealed class ProofDatabase : IAsyncDisposable
     /// <summary>The database's name on PostgreSQL, the file's path on SQLite.</summary>
     public string Name { get; }
 
-    /// <summary>Creates the scratch database and points <paramref name="context"/> at it (unpooled, so nothing holds it at the end).</summary>
+    /// <summary>Creates the scratch database and points <paramref name="context"/> at it.</summary>
     public static async Task<ProofDatabase> CreateAsync(DbContext context, CancellationToken cancellationToken)
     {
         var connection = context.Database.GetDbConnection();
@@ -74,8 +74,8 @@ internal sealed class ProofDatabase : IAsyncDisposable
                         "`test` needs a server where it may create and drop a database: give one with --connection.", e);
                 }
 
+                // Pooled (a proof opens a connection for every step and every reading); the drop ends those sessions.
                 builder["Database"] = name;
-                builder["Pooling"] = false;
                 context.Database.SetConnectionString(builder.ConnectionString);
                 return new ProofDatabase(name, server, null);
             }

@@ -261,7 +261,9 @@ internal sealed class RevisionProof
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            problems.Add($"{what} failed: {RevisionRunner.OneLine(e.Message)}");
+            // The runner's own failures say which step and what state; anything else came from the revision's code.
+            var error = e is MigrationKitException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            problems.Add($"{what} failed: {RevisionRunner.OneLine(error)}");
             return false;
         }
     }
