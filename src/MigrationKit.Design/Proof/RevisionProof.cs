@@ -93,14 +93,14 @@ internal sealed class RevisionProof
         var below = Graph.Applied([revision.Id]).Where(id => id != revision.Id).ToHashSet(StringComparer.Ordinal);
         if (below.FirstOrDefault(_upgradeFailed.Contains) is { } failedBelow)
         {
-            problems.Add($"not tested: it needs {failedBelow}, whose upgrade failed");
+            problems.Add($"it needs {failedBelow}, whose upgrade failed");
             return Done(ProofOutcome.NotTested);
         }
 
         var applied = Graph.Applied(await runner.GetCurrentHeadsAsync(cancellationToken));
         if (applied.FirstOrDefault(id => !below.Contains(id) && _downgradeFailed.Contains(id)) is { } stuck)
         {
-            problems.Add($"not tested: it needs {stuck} downgraded, whose downgrade failed");
+            problems.Add($"it needs {stuck} downgraded, whose downgrade failed");
             return Done(ProofOutcome.NotTested);
         }
 
@@ -112,7 +112,7 @@ internal sealed class RevisionProof
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            problems.Add($"not tested: could not bring the database to its parents: {RevisionRunner.OneLine(e.Message)}");
+            problems.Add($"could not bring the database to its parents: {RevisionRunner.OneLine(e.Message)}");
             return Done(ProofOutcome.NotTested);
         }
 
@@ -238,7 +238,7 @@ internal sealed class RevisionProof
 
         if (Graph.Applied([head.Id]).FirstOrDefault(id => _upgradeFailed.Contains(id) || _downgradeFailed.Contains(id)) is { } failed)
         {
-            problems.Add($"not tested: no revision up to head records a snapshot, and the schema at head needs {failed}, which failed");
+            problems.Add($"no revision up to head records a snapshot, and the schema at head needs {failed}, which failed");
             return Done(ProofOutcome.NotTested, snapshot: false);
         }
 

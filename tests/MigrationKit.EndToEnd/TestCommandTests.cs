@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using MigrationKit.EndToEnd.Infrastructure;
+using MigrationKit.Testing;
+using Npgsql;
+using static MigrationKit.EndToEnd.Infrastructure.ToolAssert;
+
+namespace MigrationKit.EndToEnd;
+
+/// <summary>
+/// `dotnet migratekit test` as typed: the finance sample passes on both engines, and an app whose
+/// third revision fails says so, with the revisions on top of it not tested, exit 1, JSON and
+/// JUnit XML a CI reads. The scratch database is gone afterwards.
+/// </summary>
+[Collection(PackedToolCollection.Name)]
+public sealed class TestCommandTests(PackedTool tool)
+{
+    private const string ScratchPrefix = "migratekit_test_";
+
+    [Theory]
+    [MemberData(nameof(AppDatabase.Providers), MemberType = typeof(AppDatabase))]
+    public async Task Test_passes_every_revision_of_the_finance_sample_and_writes_junit_xml(string provider)
+    {
+        var app = await SharedApps.FinanceAsync(tool);
+        using var folder = new TempDirectory("migratekit-e2e-test");
+        var junit = folder.File("results.xml");
+        // PostgreSQL: the server the scratch database is created on. SQLite: a file the test never touches.
+        var connection = provider == AppDatabase.Postgres ? Server : $"Data Source={folder.File("untouched.db")}";
+
+        var result = Succeeded(await app.RunAsync(SharedApps.FinanceOn(provider, connection), "test", "--junit", junit, "--no-build"));
+
+        Assert.Equal(
+            [
+                "pass  8c1d9e4f2a10  create users (no snapshot: compared with itself)",
+                "pass  3f7b2c9d1e84  create stocks (no snapshot: compared with itself)",
+                "pass  a45e6d0c7b39  create email verifications (no snapshot: compared with itself)",
+                "pass  d2e1f0a9b876  merge stocks and verification (no snapshot: compared with itself)",
+                "pass  5b9c8a7d6e21  add display name and symbol index (no snapshot: compared with itself)",
+                "pass  model  head against the app's model",
+                "Tested 5 revisions and the model: all passed.",
+            ],
+            result.OutputLines);
+        var suite = XDocument.Load(junit).Root!.Element("testsuite")!;
+        Assert.Equal(("6", "0"), ((string)suite.Attribute("tests")!, (string)suite.Attribute("failures")!));
+        Assert.Equal(6, suite.Elements("testcase").Count(c => !c.HasElements));
+        Assert.False(File.Exists(folder.File("untouched.db")));
+        if (provider == AppDatabase.Postgres)
+        {
+            DoesNotPrint(result, new NpgsqlConnectionStringBuilder(Server).Password!);
+        }
+
+        await AssertNoScratchDatabaseLeftAsync(provider);
+    }
+
+    [Fact]
+    public async Task A_revision_that_fails_is_named_with_its_error_those_on_top_are_not_tested_and_the_exit_code_is_1()
+    {
+        var app = await SharedApps.FaultyAsync(tool);
+        using var folder = new TempDirectory("migratekit-e2e-test");
+        var junit = folder.File("results.xml");
+        var env = new Dictionary<string, string?>
+        {
+            [ThrowawayApp.ProviderVariable] = AppDatabase.Sqlite,
+            ["MIGRATEKIT_CONNECTION"] = $"Data Source={folder.File("untouched.db")}",
+        };
+
+        var text = await app.RunAsync(env, "test", "--junit", junit, "--no-build");
+        var json = await app.RunAsync(env, "test", "--json", "--no-build");
+
+        Assert.Equal(1, text.ExitCode);
+        NoStackTrace(text);
+        var lines = text.OutputLines;
+        Assert.Equal(7, lines.Count);
+        Assert.Equal("pass  fa0000000001  create t1 (no snapshot: compared with itself)", lines[0]);
+        Assert.StartsWith("FAIL  fa0000000003  broken: upgrade failed: Running upgrade fa0000000002 -> fa0000000003, broken failed", lines[2]);
+        Assert.Contains("no_such_table", lines[2]);
+        Assert.Equal("not tested  fa0000000004  create t4: it needs fa0000000003, whose upgrade failed", lines[3]);
+        Assert.Equal("not tested  model  head against the app's model: no revision up to head records a snapshot, and the schema at head needs fa0000000003, which failed", lines[5]);
+        Assert.Equal("Tested 5 revisions and the model: 1 failed, 3 not tested.", lines[6]);
+
+        var cases = XDocument.Load(junit).Root!.Element("testsuite")!.Elements("testcase").ToList();
+        var failure = cases.Single(c => c.Element("failure") is not null);
+        Assert.Equal("fa0000000003 broken", (string)failure.Attribute("name")!);
+        Assert.StartsWith("upgrade failed: Running upgrade fa0000000002 -> fa0000000003", (string)failure.Element("failure")!.Attribute("message")!);
+        Assert.Equal(3, cases.Count(c => c.Element("skipped") is not null));
+
+        Assert.Equal(1, json.ExitCode);
+        using var document = JsonDocument.Parse(json.StandardOutput);
+        Assert.False(document.RootElement.GetProperty("passed").GetBoolean());
+        Assert.Equal(
+            ["passed", "passed", "failed", "notTested", "notTested", "notTested"],
+            document.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("outcome").GetString()));
+        await AssertNoScratchDatabaseLeftAsync(AppDatabase.Sqlite);
+    }
+
+    /// <summary>The run's PostgreSQL server, at its maintenance database: where `test` connects to create its own.</summary>
+    private static string Server => new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = "postgres" }.ConnectionString;
+
+    private static async Task AssertNoScratchDatabaseLeftAsync(string provider)
+    {
+        if (provider == AppDatabase.Postgres)
+        {
+            Assert.Empty(await PostgresServer.QueryColumnAsync(Server, $"SELECT datname FROM pg_database WHERE datname LIKE '{ScratchPrefix}%'"));
+        }
+        else
+        {
+            Assert.Empty(Directory.GetFiles(Path.GetTempPath(), ScratchPrefix + "*"));
+        }
+    }
+}
