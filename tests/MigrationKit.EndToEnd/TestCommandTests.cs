@@ -10,7 +10,8 @@ namespace MigrationKit.EndToEnd;
 /// <summary>
 /// `dotnet migratekit test` as typed: the finance sample passes on both engines, and an app whose
 /// third revision fails says so, with the revisions on top of it not tested, exit 1, JSON and
-/// JUnit XML a CI reads. The scratch database is gone afterwards.
+/// JUnit XML a CI reads. The scratch database is gone afterwards, after Ctrl-C too; a kill -9
+/// leaves it, under the name the run announced.
 /// </summary>
 [Collection(PackedToolCollection.Name)]
 public sealed class TestCommandTests(PackedTool tool)
@@ -91,6 +92,42 @@ public sealed class TestCommandTests(PackedTool tool)
             ["passed", "passed", "failed", "notTested", "notTested", "notTested"],
             document.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("outcome").GetString()));
         await AssertNoScratchDatabaseLeftAsync(AppDatabase.Sqlite);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_drops_the_scratch_database_and_kill_9_leaves_only_it_named_as_it_was_announced()
+    {
+        var app = await SharedApps.SlowAsync(tool);
+        var env = new Dictionary<string, string?>
+        {
+            [ThrowawayApp.ProviderVariable] = AppDatabase.Postgres,
+            ["MIGRATEKIT_CONNECTION"] = Server,
+        };
+        const string announced = "Testing on the scratch database ";
+
+        using (var interrupted = app.Start(env, "test", "--no-build"))
+        {
+            Assert.True(await interrupted.ErrorLineSeenAsync(announced));
+            await interrupted.InterruptAsync();
+            var result = await interrupted.WaitAsync(RunningCommand.DefaultTimeout);
+            Assert.Equal(130, result.ExitCode);
+            NoStackTrace(result);
+        }
+
+        await AssertNoScratchDatabaseLeftAsync(AppDatabase.Postgres);
+
+        using var killed = app.Start(env, "test", "--no-build");
+        Assert.True(await killed.ErrorLineSeenAsync(announced));
+        Assert.True(killed.KillTree());
+        var name = (await killed.WaitAsync(RunningCommand.DefaultTimeout)).ErrorLines.Single(l => l.StartsWith(announced, StringComparison.Ordinal))[announced.Length..];
+        // Nothing else of the run survives it: the one database it made, by the name it printed.
+        Assert.Equal([name], await PostgresServer.QueryColumnAsync(Server, $"SELECT datname FROM pg_database WHERE datname LIKE '{ScratchPrefix}%'"));
+        await using (var connection = new NpgsqlConnection(Server))
+        {
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE \"{name}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 
     /// <summary>The run's PostgreSQL server, at its maintenance database: where `test` connects to create its own.</summary>
