@@ -18,6 +18,9 @@ public sealed class TestCommandTests(PackedTool tool)
 {
     private const string ScratchPrefix = "migratekit_test_";
 
+    /// <summary>The line on standard error that names the scratch database, once it exists.</summary>
+    private const string Announced = "Testing on the scratch database ";
+
     [Theory]
     [MemberData(nameof(AppDatabase.Providers), MemberType = typeof(AppDatabase))]
     public async Task Test_passes_every_revision_of_the_finance_sample_and_writes_junit_xml(string provider)
@@ -50,7 +53,7 @@ public sealed class TestCommandTests(PackedTool tool)
             DoesNotPrint(result, new NpgsqlConnectionStringBuilder(Server).Password!);
         }
 
-        await AssertNoScratchDatabaseLeftAsync(provider);
+        await AssertGoneAsync(provider, result);
     }
 
     [Fact]
@@ -91,7 +94,8 @@ public sealed class TestCommandTests(PackedTool tool)
         Assert.Equal(
             ["passed", "passed", "failed", "notTested", "notTested", "notTested"],
             document.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("outcome").GetString()));
-        await AssertNoScratchDatabaseLeftAsync(AppDatabase.Sqlite);
+        await AssertGoneAsync(AppDatabase.Sqlite, text);
+        await AssertGoneAsync(AppDatabase.Sqlite, json);
     }
 
     [Fact]
@@ -103,25 +107,22 @@ public sealed class TestCommandTests(PackedTool tool)
             [ThrowawayApp.ProviderVariable] = AppDatabase.Postgres,
             ["MIGRATEKIT_CONNECTION"] = Server,
         };
-        const string announced = "Testing on the scratch database ";
-
         using (var interrupted = app.Start(env, "test", "--no-build"))
         {
-            Assert.True(await interrupted.ErrorLineSeenAsync(announced));
+            Assert.True(await interrupted.ErrorLineSeenAsync(Announced));
             await interrupted.InterruptAsync();
             var result = await interrupted.WaitAsync(RunningCommand.DefaultTimeout);
             Assert.Equal(130, result.ExitCode);
             NoStackTrace(result);
+            await AssertGoneAsync(AppDatabase.Postgres, result);
         }
 
-        await AssertNoScratchDatabaseLeftAsync(AppDatabase.Postgres);
-
         using var killed = app.Start(env, "test", "--no-build");
-        Assert.True(await killed.ErrorLineSeenAsync(announced));
+        Assert.True(await killed.ErrorLineSeenAsync(Announced));
         Assert.True(killed.KillTree());
-        var name = (await killed.WaitAsync(RunningCommand.DefaultTimeout)).ErrorLines.Single(l => l.StartsWith(announced, StringComparison.Ordinal))[announced.Length..];
-        // Nothing else of the run survives it: the one database it made, by the name it printed.
-        Assert.Equal([name], await PostgresServer.QueryColumnAsync(Server, $"SELECT datname FROM pg_database WHERE datname LIKE '{ScratchPrefix}%'"));
+        var name = ScratchDatabaseOf(await killed.WaitAsync(RunningCommand.DefaultTimeout));
+        // What the run leaves: the database it made, by the name it printed.
+        Assert.Equal(["1"], await PostgresServer.QueryColumnAsync(Server, $"SELECT count(*) FROM pg_database WHERE datname = '{name}'"));
         await using (var connection = new NpgsqlConnection(Server))
         {
             await connection.OpenAsync();
@@ -133,15 +134,25 @@ public sealed class TestCommandTests(PackedTool tool)
     /// <summary>The run's PostgreSQL server, at its maintenance database: where `test` connects to create its own.</summary>
     private static string Server => new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = "postgres" }.ConnectionString;
 
-    private static async Task AssertNoScratchDatabaseLeftAsync(string provider)
+    /// <summary>The scratch database (its file on SQLite) a run announced on standard error.</summary>
+    private static string ScratchDatabaseOf(CommandResult result)
     {
+        var name = result.ErrorLines.Single(l => l.StartsWith(Announced, StringComparison.Ordinal))[Announced.Length..];
+        Assert.Contains(ScratchPrefix, name);
+        return name;
+    }
+
+    /// <summary>The run's own scratch database no longer exists (others' may: test projects run side by side).</summary>
+    private static async Task AssertGoneAsync(string provider, CommandResult result)
+    {
+        var name = ScratchDatabaseOf(result);
         if (provider == AppDatabase.Postgres)
         {
-            Assert.Empty(await PostgresServer.QueryColumnAsync(Server, $"SELECT datname FROM pg_database WHERE datname LIKE '{ScratchPrefix}%'"));
+            Assert.Equal(["0"], await PostgresServer.QueryColumnAsync(Server, $"SELECT count(*) FROM pg_database WHERE datname = '{name}'"));
         }
         else
         {
-            Assert.Empty(Directory.GetFiles(Path.GetTempPath(), ScratchPrefix + "*"));
+            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(name)!, Path.GetFileName(name) + "*"));
         }
     }
 }

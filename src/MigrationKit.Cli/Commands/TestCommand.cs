@@ -44,7 +44,7 @@ internal sealed class TestCommand : CliCommand
             : new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Logger(Log.Logger).CreateLogger();
         var proof = new RevisionProof(app.Context, app.Catalog, app.ModelAssembly, app.StartupAssembly, app.RunnerOptions(), runnerLog);
         var json = _json.HasValue();
-        var results = await proof.RunAsync(_from.Value(), result =>
+        var results = await proof.RunAsync(_from.Value(), name => Log.Information("Testing on the scratch database {Database:l}", name), result =>
         {
             if (!json)
             {

@@ -51,12 +51,14 @@ internal sealed class RevisionProof
     /// database, dropped at the end whatever happens, and reports each as it is done.
     /// </summary>
     /// <param name="from">A revision to start from: the database is brought there by upgrading to it, and the revisions that descend from it are tested.</param>
-    public async Task<IReadOnlyList<ProofResult>> RunAsync(string? from, Action<ProofResult> done, CancellationToken cancellationToken)
+    /// <param name="created">Told the scratch database's name (its file on SQLite) once it exists: what a kill -9 would leave.</param>
+    public async Task<IReadOnlyList<ProofResult>> RunAsync(
+        string? from, Action<string> created, Action<ProofResult> done, CancellationToken cancellationToken)
     {
         var start = from is null or "base" ? null : Graph.Resolve(from);
         var results = new List<ProofResult>();
         await using var database = await ProofDatabase.CreateAsync(_context, cancellationToken);
-        Log.Information("Testing on the scratch database {Database:l}", database.Name);
+        created(database.Name);
         var runner = new RevisionRunner(_context, _catalog, _options, _runnerLog);
         var drift = new DriftDetector(_context, _modelAssembly, _startupAssembly);
         if (start is not null)
@@ -218,6 +220,7 @@ internal sealed class RevisionProof
     /// </summary>
     private async Task<ProofResult> ProveModelAsync(RevisionRunner runner, DriftDetector drift, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
         var problems = new List<string>();
         const string message = "head against the app's model";
