@@ -105,6 +105,7 @@ internal static class CliApplication
             new ShowCommand(),
             new CheckCommand(),
             new LintCommand(),
+            new TestCommand(),
             new StampCommand(),
             new CopyCommand(),
             new ExportCommand(),

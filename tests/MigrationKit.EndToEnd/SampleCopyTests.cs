@@ -24,23 +24,9 @@ public sealed class SampleCopyTests(PackedTool tool)
 
     private static readonly string[] Tables = ["users", "stocks", "email_verifications"];
 
-    private Task<ThrowawayApp> FinanceAsync() => tool.SharedAppAsync("Finance", t => ThrowawayApp.CreateAsync(t, "Finance", app =>
-    {
-        var sample = Path.Combine(t.RepositoryRoot, "samples", "Finance");
-        app.WriteFile("AppDbContext.cs", "// The sample's FinanceDbContext is this app's only context.\n");
-        app.WriteFile("FinanceDbContext.cs", File.ReadAllText(Path.Combine(sample, "FinanceDbContext.cs")));
-        foreach (var revision in Directory.GetFiles(Path.Combine(sample, "Revisions"), "*.cs"))
-        {
-            app.WriteFile(Path.Combine("Revisions", Path.GetFileName(revision)), File.ReadAllText(revision));
-        }
-    }));
+    private Task<ThrowawayApp> FinanceAsync() => SharedApps.FinanceAsync(tool);
 
-    /// <summary>What the sample reads: FINANCE_PROVIDER picks PostgreSQL, and the tool's connection points at the database.</summary>
-    private static Dictionary<string, string?> On(AppDatabase database) => new()
-    {
-        ["FINANCE_PROVIDER"] = database.Provider == Postgres ? "postgres" : "sqlite",
-        ["MIGRATEKIT_CONNECTION"] = database.ConnectionString,
-    };
+    private static Dictionary<string, string?> On(AppDatabase database) => SharedApps.FinanceOn(database.Provider, database.ConnectionString);
 
     private static async Task<AppDatabase> UpgradedAsync(ThrowawayApp app, string provider)
     {

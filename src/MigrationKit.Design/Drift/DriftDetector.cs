@@ -1,8 +1,10 @@
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Scaffolding;
+using Microsoft.EntityFrameworkCore.Scaffolding.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 using MigrationKit.Core;
 using MigrationKit.Runner;
@@ -42,13 +44,26 @@ public sealed class DriftDetector
             expected = model.GetRelationalModel();
         }
 
-        var connection = _context.Database.GetDbConnection();
-        var actual = _services.GetRequiredService<IDatabaseModelFactory>().Create(connection, new DatabaseModelFactoryOptions());
+        return SchemaComparer.Compare(expected, ReadSchema(), ToolTables(versionTable));
+    }
+
+    /// <summary>
+    /// One line per difference between the database and the app's own model (its design-time
+    /// model): for `test`, at a head that no snapshot describes.
+    /// </summary>
+    internal IReadOnlyList<string> FindAgainstAppModel(string versionTable)
+        => SchemaComparer.Compare(
+            _context.GetService<IDesignTimeModel>().Model.GetRelationalModel(), ReadSchema(), ToolTables(versionTable));
+
+    /// <summary>The live schema, as the provider's design-time reader sees it over the DbContext's connection.</summary>
+    internal DatabaseModel ReadSchema()
+        => _services.GetRequiredService<IDatabaseModelFactory>().Create(_context.Database.GetDbConnection(), new DatabaseModelFactoryOptions());
+
+    /// <summary>The tables that are the tool's own (and EF's), in no one's model.</summary>
+    internal static IReadOnlySet<string> ToolTables(string versionTable)
         // EF's own history table and the lock table EF 9+ keeps beside it on SQLite are no one's model.
-        var ignored = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        => new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             versionTable, StepJournal.NameFor(versionTable), HistoryRepository.DefaultTableName, "__EFMigrationsLock",
         };
-        return SchemaComparer.Compare(expected, actual, ignored);
-    }
 }

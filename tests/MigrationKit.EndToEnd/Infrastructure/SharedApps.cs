@@ -60,6 +60,28 @@ public static class SharedApps
         }
     }));
 
+    /// <summary>
+    /// The finance sample (samples/Finance) as a throwaway app that references the packed packages:
+    /// the sample's own context and revisions (a branch and a merge).
+    /// </summary>
+    public static Task<ThrowawayApp> FinanceAsync(PackedTool tool) => tool.SharedAppAsync("Finance", t => ThrowawayApp.CreateAsync(t, "Finance", app =>
+    {
+        var sample = Path.Combine(t.RepositoryRoot, "samples", "Finance");
+        app.WriteFile("AppDbContext.cs", "// The sample's FinanceDbContext is this app's only context.\n");
+        app.WriteFile("FinanceDbContext.cs", File.ReadAllText(Path.Combine(sample, "FinanceDbContext.cs")));
+        foreach (var revision in Directory.GetFiles(Path.Combine(sample, "Revisions"), "*.cs"))
+        {
+            app.WriteFile(Path.Combine("Revisions", Path.GetFileName(revision)), File.ReadAllText(revision));
+        }
+    }));
+
+    /// <summary>What the sample reads: FINANCE_PROVIDER picks PostgreSQL, and the tool's connection points at the database (or server).</summary>
+    public static Dictionary<string, string?> FinanceOn(string provider, string connectionString) => new()
+    {
+        ["FINANCE_PROVIDER"] = provider == MigrationKit.Testing.ScratchDatabase.Postgres ? "postgres" : "sqlite",
+        ["MIGRATEKIT_CONNECTION"] = connectionString,
+    };
+
     /// <summary>The tables that revisions 1..<paramref name="count"/> of <see cref="Slow"/> create, sorted.</summary>
     public static List<string> SlowTablesUpTo(int count)
         => count == 0 ? [] : ["applied", .. Enumerable.Range(1, count).Select(n => $"t{n}")];
