@@ -16,6 +16,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private LiveDatabaseOptions _live = null!;
     private CommandOption _strict = null!;
     private CommandOption _refuseDataLoss = null!;
+    private BackupOption? _backup;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -40,6 +41,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         if (direction == MigrationDirection.Upgrade)
         {
             _strict = command.Option("--strict", "Fail before running anything when lint finds what no revision acknowledges (setting: \"lint\": {\"strict\": true}).", CommandOptionType.NoValue);
+            _backup = new BackupOption(command);
         }
         _refuseDataLoss = command.Option(
             "--refuse-data-loss",
@@ -60,6 +62,12 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
                     "Run the upgrade without --sql to have its data loss counted.");
             }
 
+            if (_backup?.Requested == true)
+            {
+                throw new MigrationKitException("--backup backs up the live database, so it cannot be used with --sql.",
+                    "Back the database up before running the script (pg_dump -Fc, or sqlite3's .backup).");
+            }
+
             await Out.WriteAsync(Script(app, range));
             return 0;
         }
@@ -76,7 +84,8 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             app.Catalog,
             app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), InterruptedStatementCompleted(), live,
                 direction == MigrationDirection.Upgrade ? plan => Lint(app, runner!, plan, live) : null,
-                _refuseDataLoss.HasValue()));
+                _refuseDataLoss.HasValue(),
+                _backup?.Choose(app.Settings, app.Location.ProjectDirectory, app.Context.Database.ProviderName)));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);
