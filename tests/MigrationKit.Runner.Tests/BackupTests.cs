@@ -195,6 +195,34 @@ public sealed class BackupTests
     }
 
     [Fact]
+    public async Task Interrupted_backup_kills_pg_dump_leaves_no_file_and_runs_nothing()
+    {
+        using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+        using var folder = new TempDirectory("migratekit-backup");
+        await database.Runner(Linear.All).UpgradeAsync("aa0000000003");
+        // pg_dump waits for this lock (up to the run's lock wait) while the run is interrupted.
+        await using var holder = new NpgsqlConnection(database.ConnectionString);
+        await holder.OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var command = new NpgsqlCommand("LOCK TABLE payments IN ACCESS EXCLUSIVE MODE", holder, transaction))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        using var interrupt = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var options = new RunnerOptions { LockWait = TimeSpan.FromMinutes(1), Backup = new BackupOptions { Path = folder.File("before.dump") } };
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<MigrationKitException>(() => database.Runner(Linear.All, options).UpgradeAsync("head", interrupt.Token));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"The interrupt took {clock.Elapsed} to end the backup.");
+        Assert.StartsWith("Interrupted while backing up database ", error.Message);
+        Assert.EndsWith("; nothing was run", error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
+        await transaction.RollbackAsync();
+        Assert.Equal(["aa0000000003"], await database.VersionRowsAsync());
+    }
+
+    [Fact]
     public async Task Sqlite_backup_that_cannot_be_written_stops_the_upgrade_before_any_step()
     {
         using var database = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
