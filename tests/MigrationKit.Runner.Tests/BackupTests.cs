@@ -89,7 +89,7 @@ public sealed class BackupTests
         var before = await ImageAsync(database.Provider, database.ConnectionString);
         var log = new LogLines();
         await Assert.ThrowsAsync<MigrationKitException>(() => database
-            .Runner([.. Linear.All.Take(3), typeof(FailingAfterAmount)], new RunnerOptions { Backup = new BackupOptions() }, log.Logger)
+            .Runner(FailingAfterAmount.All, new RunnerOptions { Backup = new BackupOptions() }, log.Logger)
             .UpgradeAsync("head"));
         var line = log.Lines.Last(l => l.StartsWith("Backup: ", StringComparison.Ordinal));
 
@@ -355,14 +355,19 @@ public sealed class BackupTests
         public void Dispose() => folder?.Dispose();
     }
 
-    /// <summary>After R3 of <see cref="Linear"/>: a revision that fails, so a run with a backup fails after it.</summary>
-    [Revision("dd0000000004", Parents = ["aa0000000003"], Message = "fails")]
-    public sealed class FailingAfterAmount : Revision
+    /// <summary>R1-R3 of <see cref="Linear"/>, then a revision that fails, so a run with a backup fails after it.</summary>
+    public static class FailingAfterAmount
     {
-        protected override void Upgrade(Microsoft.EntityFrameworkCore.Migrations.MigrationBuilder b) => b.Sql("INSERT INTO no_such_table VALUES (1)");
+        public static readonly Type[] All = [.. Linear.All.Take(3), typeof(Fails)];
 
-        protected override void Downgrade(Microsoft.EntityFrameworkCore.Migrations.MigrationBuilder b)
+        [Revision("dd0000000004", Parents = ["aa0000000003"], Message = "fails")]
+        public sealed class Fails : Revision
         {
+            protected override void Upgrade(Microsoft.EntityFrameworkCore.Migrations.MigrationBuilder b) => b.Sql("INSERT INTO no_such_table VALUES (1)");
+
+            protected override void Downgrade(Microsoft.EntityFrameworkCore.Migrations.MigrationBuilder b)
+            {
+            }
         }
     }
 }
