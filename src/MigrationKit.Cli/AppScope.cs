@@ -69,9 +69,11 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
 
     /// <param name="live">The command's choices for a live database; default the settings' own.</param>
     /// <param name="beforeSteps">Called with the plan before any revision runs (<see cref="RunnerOptions.BeforeSteps"/>).</param>
+    /// <param name="backup">The backup taken before the first step (<see cref="RunnerOptions.Backup"/>); null: none.</param>
     public RunnerOptions RunnerOptions(
         bool singleTransaction = false, TimeSpan? lockWait = null, bool? interruptedStatementCompleted = null,
-        Commands.LiveDatabaseChoices? live = null, Action<MigrationPlan>? beforeSteps = null, bool refuseDataLoss = false)
+        Commands.LiveDatabaseChoices? live = null, Action<MigrationPlan>? beforeSteps = null, bool refuseDataLoss = false,
+        BackupOptions? backup = null)
     {
         live ??= Settings.LiveDatabase;
         return new()
@@ -86,6 +88,7 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
             TransactionPooler = live.TransactionPooler,
             BeforeSteps = beforeSteps,
             RefuseDataLoss = refuseDataLoss || Settings.RefuseDataLoss,
+            Backup = backup,
         };
     }
 

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Microsoft.EntityFrameworkCore.Storage;
 using MigrationKit.Core;
+using MigrationKit.Runner.Backup;
 using MigrationKit.Runner.Database;
 using MigrationKit.Runner.DataLoss;
 using Serilog;
@@ -271,7 +272,17 @@ public sealed partial class RevisionRunner
     private async Task<MigrationPlan> RunLockedAsync(
         MigrationDirection direction, Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
     {
+        // Before the connection opens: a missing tool is refused before anything else, and the
+        // password is still in the connection string.
+        var backup = _options.Backup is { } wanted
+            ? DatabaseBackup.For(_context.Database.ProviderName, _connection.ConnectionString ?? "", wanted, _options.LockWait)
+            : null;
         await using var session = await BeginSessionAsync(cancellationToken);
+        if (backup is not null)
+        {
+            await backup.CheckAsync(_connection.DbConnection, cancellationToken);
+        }
+
         // Read and plan only once the lock is held: a second process that waited finds the work done.
         var heads = await ReadHeadsAsync(tableExists: true, cancellationToken);
         Graph.ValidateCurrentHeads(heads);
@@ -293,10 +304,37 @@ public sealed partial class RevisionRunner
             var atHead = heads.Count > 0 && heads.SequenceEqual(Graph.Heads.Select(r => r.Id).Order(StringComparer.Ordinal));
             _log.Information("Nothing to {Direction:l}: the database is at {Heads:l}{Head:l}",
                 direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade", Describe(heads), atHead ? " (head)" : "");
+            if (backup is not null)
+            {
+                _log.Information("No backup taken: nothing to run");
+            }
+
             return plan;
         }
 
         _options.BeforeSteps?.Invoke(plan);
+        var taken = backup is null ? null : await backup.TakeAsync(_connection.DbConnection, DateTime.UtcNow, cancellationToken);
+        if (taken is not null)
+        {
+            _log.Information("{Backup:l}", taken.Line);
+        }
+
+        try
+        {
+            await ApplyPlanAsync(plan, planner, cancellationToken);
+        }
+        catch when (taken is not null)
+        {
+            // The restore line again, next to the failure it may be needed for.
+            _log.Warning("{Backup:l}", taken.Line);
+            throw;
+        }
+
+        return plan;
+    }
+
+    private async Task ApplyPlanAsync(MigrationPlan plan, Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
+    {
         if (_options.SingleTransaction)
         {
             // A lock timeout rolls the whole run back, so a retry plans it again from the version
@@ -312,8 +350,6 @@ public sealed partial class RevisionRunner
                 await WithLockRetriesAsync("Running " + step.Describe(), _ => ApplyStepAsync(step, false, cancellationToken), cancellationToken);
             }
         }
-
-        return plan;
     }
 
     private async Task ApplyInOneTransactionAsync(IReadOnlyList<MigrationStep> steps, CancellationToken cancellationToken)

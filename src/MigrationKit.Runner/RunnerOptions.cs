@@ -29,6 +29,14 @@ public sealed class RunnerOptions
     /// </summary>
     public bool RefuseDataLoss { get; init; }
 
+    /// <summary>
+    /// Back the database up before the first step, once the lock is held and only when the plan
+    /// has steps (a run with nothing to do takes none, but still checks that it could: pg_dump
+    /// found and not older than the server). The backup's path and how to restore it are logged,
+    /// and logged again when the run fails. Null: no backup.
+    /// </summary>
+    public BackupOptions? Backup { get; init; }
+
     /// <summary>How long to wait for the migration lock while another process holds it. Default five minutes.</summary>
     public TimeSpan LockWait { get; init; } = DefaultLockWait;
 

@@ -56,7 +56,7 @@ public sealed class AutogenerateTests(PackedTool tool)
     }
 
     [Fact]
-    public async Task Dropping_a_column_warns_of_data_loss_and_keeps_the_warning_in_the_file()
+    public async Task Dropping_a_column_warns_of_data_loss_in_the_review_and_keeps_the_warning_in_the_file()
     {
         using var app = await ThrowawayApp.CreateAsync(tool, "DataLoss");
         using var database = await AppDatabase.CreateAsync(AppDatabase.Sqlite);
@@ -70,6 +70,12 @@ public sealed class AutogenerateTests(PackedTool tool)
 
         Assert.Contains("WARNING: may lose data: drop column Users.Name", result.StandardError);
         Assert.StartsWith("// may lose data: drop column Users.Name", File.ReadAllText(ThrowawayApp.GeneratedFile(result)));
+        // The review, after the file's name: counts, the table's changes, then the warnings.
+        var review = result.ErrorLines.SkipWhile(l => !l.StartsWith("Review: ", StringComparison.Ordinal)).ToList();
+        Assert.True(review.Count >= 3, result.ToString());
+        Assert.StartsWith("Review: 1 operation on 1 table, 1 may lose data", review[0]);
+        Assert.Equal("  Users: drop column Name", review[1]);
+        Assert.Equal("WARNING: may lose data: drop column Users.Name", review[2]);
     }
 
     [Theory]

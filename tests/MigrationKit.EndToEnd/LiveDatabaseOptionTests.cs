@@ -78,17 +78,5 @@ public sealed class LiveDatabaseOptionTests(PackedTool tool)
         Assert.Equal(["af0000000002"], await database.VersionRowsAsync());
     }
 
-    /// <summary>Sets (or with null removes) one setting in the app's migratekit.json, as a user edits it.</summary>
-    private static void WriteSettings(ThrowawayApp app, string name, JsonNode? value)
-    {
-        var path = Path.Combine(app.Directory, "migratekit.json");
-        var settings = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        settings.Remove(name);
-        if (value is not null)
-        {
-            settings[name] = value;
-        }
-
-        File.WriteAllText(path, settings.ToJsonString());
-    }
+    private static void WriteSettings(ThrowawayApp app, string name, JsonNode? value) => app.WriteSetting(name, value);
 }

@@ -17,6 +17,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private CommandOption _strict = null!;
     private CommandOption _refuseDataLoss = null!;
     private RehearseOptions? _rehearse;
+    private BackupOption? _backup;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -42,6 +43,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         {
             _strict = command.Option("--strict", "Fail before running anything when lint finds what no revision acknowledges (setting: \"lint\": {\"strict\": true}).", CommandOptionType.NoValue);
             _rehearse = new RehearseOptions(command);
+            _backup = new BackupOption(command);
         }
         _refuseDataLoss = command.Option(
             "--refuse-data-loss",
@@ -57,6 +59,13 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         var live = _live.Over(app.Settings.LiveDatabase);
         if (_rehearse?.Requested == true)
         {
+            if (_backup?.Requested == true)
+            {
+                // A rehearsal changes nothing (its transaction is rolled back), so there is nothing to back up for.
+                throw new MigrationKitException("--backup cannot be used with --rehearse: a rehearsal changes nothing.",
+                    "Give --backup to the upgrade that runs the plan for real.");
+            }
+
             var options = app.RunnerOptions(lockWait: LockWaitOption.Value(_lockWait), live: live, refuseDataLoss: _refuseDataLoss.HasValue());
             return await _rehearse.RunAsync(app, new Runner.RevisionRunner(app.Context, app.Catalog, options), target, live,
                 _strict.HasValue() || app.Settings.Lint?.Strict == true, options.RefuseDataLoss,
@@ -69,6 +78,12 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             {
                 throw new MigrationKitException("--refuse-data-loss counts rows on the live database, so it cannot be used with --sql.",
                     "Run the upgrade without --sql to have its data loss counted.");
+            }
+
+            if (_backup?.Requested == true)
+            {
+                throw new MigrationKitException("--backup backs up the live database, so it cannot be used with --sql.",
+                    "Back the database up before running the script (pg_dump -Fc, or sqlite3's .backup).");
             }
 
             await Out.WriteAsync(Script(app, range));
@@ -86,7 +101,8 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             app.Catalog,
             app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), InterruptedStatementCompleted(), live,
                 direction == MigrationDirection.Upgrade ? plan => Lint(app, runner!, plan, live) : null,
-                _refuseDataLoss.HasValue()));
+                _refuseDataLoss.HasValue(),
+                _backup?.Choose(app.Settings, app.Location.ProjectDirectory, app.Context.Database.ProviderName)));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);

@@ -113,6 +113,20 @@ public sealed partial class ThrowawayApp : IDisposable
         """;
 
     /// <summary>`dotnet migratekit ARGUMENTS` in the project folder.</summary>
+    /// <summary>Sets (or with null removes) one setting in the app's migratekit.json, as a user edits it.</summary>
+    public void WriteSetting(string name, System.Text.Json.Nodes.JsonNode? value)
+    {
+        var path = Path.Combine(Directory, "migratekit.json");
+        var settings = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        settings.Remove(name);
+        if (value is not null)
+        {
+            settings[name] = value;
+        }
+
+        File.WriteAllText(path, settings.ToJsonString());
+    }
+
     public Task<CommandResult> RunAsync(params string[] arguments) => RunAsync(null, arguments);
 
     public Task<CommandResult> RunAsync(IReadOnlyDictionary<string, string?>? environment, params string[] arguments)

@@ -42,9 +42,11 @@ public static class ToolAssert
     public static List<string> LeadingIds(CommandResult result)
         => result.OutputLines.Select(l => l.Split(' ', 2)[0]).ToList();
 
-    /// <summary>Steps (run or rehearsed), a database created, and the lint findings `upgrade` prints before it runs anything.</summary>
+    /// <summary>Steps (run or rehearsed), a database created, the lint findings `upgrade` prints before it runs anything, and its backup (repeated on failure).</summary>
     private static bool IsProgress(string line)
         => line.StartsWith("Running ", StringComparison.Ordinal) || line.StartsWith("Rehearsing ", StringComparison.Ordinal)
            || line.StartsWith("Creating ", StringComparison.Ordinal)
-           || line.StartsWith("Lint", StringComparison.Ordinal) || line.StartsWith("WARNING: Lint ", StringComparison.Ordinal);
+           || line.StartsWith("Lint", StringComparison.Ordinal) || line.StartsWith("WARNING: Lint ", StringComparison.Ordinal)
+           || line.StartsWith("Backing up first: ", StringComparison.Ordinal)
+           || line.StartsWith("Backup: ", StringComparison.Ordinal) || line.StartsWith("WARNING: Backup: ", StringComparison.Ordinal);
 }
