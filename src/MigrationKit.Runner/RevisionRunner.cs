@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using MigrationKit.Core;
 using MigrationKit.Runner.Database;
 using MigrationKit.Runner.DataLoss;
+using MigrationKit.Runner.Sql;
 using Serilog;
 
 namespace MigrationKit.Runner;
@@ -27,6 +28,7 @@ public sealed class RevisionRunner
     private readonly DatabaseDialect _dialect;
     private readonly VersionTable _versionTable;
     private readonly StepJournal _journal;
+    private readonly HistoryTable _history;
     // The journal's rows, read once the lock is held and kept as parts commit, so that a step run
     // again (a retry) resumes where the last attempt stopped.
     private readonly Dictionary<string, JournalEntry> _journalEntries = new(StringComparer.Ordinal);
@@ -57,6 +59,7 @@ public sealed class RevisionRunner
         _versionTable = new VersionTable(_options.VersionTable, _sqlGenerator, _sqlHelper, typeMappings);
         _dataLoss = new DataLossCounter(_dialect, _sqlHelper, typeMappings, CreateCommand, _log);
         _journal = new StepJournal(_options.VersionTable, _sqlGenerator, _sqlHelper, typeMappings);
+        _history = new HistoryTable(_options.VersionTable, _sqlGenerator, _sqlHelper, typeMappings);
     }
 
     public RevisionGraph Graph => _catalog.Graph;
@@ -82,6 +85,37 @@ public sealed class RevisionRunner
             await _connection.CloseAsync();
         }
     }
+
+    /// <summary>The history's rows, oldest first; none when the table does not exist (a read creates nothing).</summary>
+    internal async Task<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(CancellationToken cancellationToken)
+    {
+        RefuseMissing(_dialect, _connection.DbConnection);
+        await OpenAsync(cancellationToken);
+        try
+        {
+            if (!await _dialect.TableExistsAsync(_connection.DbConnection, _history.Name, cancellationToken))
+            {
+                return [];
+            }
+
+            await using var command = CreateCommand(_history.SelectSql);
+            return await HistoryTable.ReadAsync(command, cancellationToken);
+        }
+        finally
+        {
+            await _connection.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// The revisions whose SQL changed since they ran on this database, and those it ran that the
+    /// app no longer has (<c>check --applied</c>), from its history.
+    /// </summary>
+    internal async Task<AppliedCheck> CheckAppliedAsync(CancellationToken cancellationToken)
+        => AppliedChanges.Find(await ReadHistoryAsync(cancellationToken), Graph, id => SqlChecksum.Of(UpgradeSql(id).Commands));
+
+    /// <summary>The name of the history table of this runner's version table.</summary>
+    internal string HistoryTableName => _history.Name;
 
     /// <summary>
     /// What each destructive step of <paramref name="plan"/> would lose, counted on the live database
@@ -134,7 +168,7 @@ public sealed class RevisionRunner
             await ExecuteAsync(_versionTable.DeleteAllSql, cancellationToken);
         }
 
-        await ApplyVersionChangesAsync(before, after, checkRows: !purge, cancellationToken);
+        await ApplyVersionChangesAsync(before, after, checkRows: !purge, cancellationToken, history: StampHistory(before, after));
         if (clearsJournal)
         {
             // A stamp says where the database is: a revision recorded as partly applied no longer is.
@@ -144,6 +178,22 @@ public sealed class RevisionRunner
         await transaction.CommitAsync(cancellationToken);
         _log.Information("Stamped {Heads:l}", after.Count == 0 ? "base" : string.Join(", ", after));
         return after;
+    }
+
+    /// <summary>
+    /// A stamp's history rows: one per revision it makes a head (nothing ran, so no checksum), or
+    /// one for base when it empties the version table.
+    /// </summary>
+    private List<string> StampHistory(IReadOnlyList<string> before, IReadOnlyList<string> after)
+    {
+        var stamped = after.Except(before, StringComparer.Ordinal).ToList();
+        if (after.Count == 0 && before.Count > 0)
+        {
+            stamped.Add("base");
+        }
+
+        var now = DateTime.UtcNow;
+        return stamped.Select(id => _history.InsertSql(new HistoryStep(id, HistoryStep.Stamp, null), now, now, _dialect.DatabaseUserSql)).ToList();
     }
 
     /// <summary>
@@ -163,15 +213,28 @@ public sealed class RevisionRunner
             AppendTransaction(script, transactional, [], _versionTable.CreateCommands().Select(c => c.CommandText), []);
         }
 
+        if (plan.Steps.Count > 0 && (_dialect.CreatesTablesIfNotExists || fromHeads.Count == 0))
+        {
+            // A database upgraded before the history existed gets it from the script too.
+            AppendStatements(script, CreatedIfNotExists(_history.CreateCommands()));
+        }
+
         var journalCreated = false;
         foreach (var step in plan.Steps)
         {
             script.Append("-- Running ").AppendLine(step.Describe());
             var commands = GenerateCommands(step).Commands;
             var layout = _dialect.Arrange(commands);
+            var progress = new StepProgress(step, layout, SqlChecksum.Of(commands));
+            // The history row is written first in the transaction that records the step and
+            // finished last in it, so the database's clock times it as a live run's does.
+            var startHistory = _history.ScriptInsertSql(progress.History, _dialect.ClockSql, _dialect.DatabaseUserSql);
             if (!layout.IsJournaled)
             {
-                var inside = layout.Parts[0].Commands.Select(c => c.CommandText).Concat(VersionChanges(step.HeadsBefore, step.HeadsAfter));
+                var inside = layout.Parts[0].Commands.Select(c => c.CommandText)
+                    .Concat(VersionChanges(step.HeadsBefore, step.HeadsAfter))
+                    .Prepend(startHistory)
+                    .Append(FinishHistorySql);
                 AppendTransaction(
                     script,
                     transactional,
@@ -184,13 +247,10 @@ public sealed class RevisionRunner
             if (!journalCreated)
             {
                 // A script may run where the journal exists already, or not yet.
-                AppendStatements(script, _journal.CreateCommands().Select(c => _dialect.CreatesTablesIfNotExists
-                    ? c.CommandText.Replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", StringComparison.Ordinal)
-                    : c.CommandText));
+                AppendStatements(script, CreatedIfNotExists(_journal.CreateCommands()));
                 journalCreated = true;
             }
 
-            var progress = new StepProgress(step, layout, StepJournal.Checksum(commands));
             AppendStatements(script, layout.Before.Select(c => c.CommandText));
             for (var k = 0; k < layout.Parts.Count; k++)
             {
@@ -199,6 +259,11 @@ public sealed class RevisionRunner
                 if (part.IsTransactional)
                 {
                     var inside = part.Commands.Select(c => c.CommandText).Concat(PartRecord(progress, k + 1));
+                    if (k == layout.Parts.Count - 1)
+                    {
+                        inside = inside.Prepend(startHistory);
+                    }
+
                     AppendTransaction(script, transactional, [], layout.ChecksForeignKeys ? inside.Append(_dialect.ScriptedForeignKeyCheck) : inside, []);
                 }
                 else
@@ -213,7 +278,7 @@ public sealed class RevisionRunner
             if (!layout.Parts[^1].IsTransactional)
             {
                 script.AppendLine($"-- recording {step.Revision.Id}");
-                AppendTransaction(script, transactional, [], PartRecord(progress, layout.Parts.Count), []);
+                AppendTransaction(script, transactional, [], PartRecord(progress, layout.Parts.Count).Prepend(startHistory), []);
             }
 
             AppendStatements(script, layout.After.Select(c => c.CommandText));
@@ -221,6 +286,14 @@ public sealed class RevisionRunner
 
         return script.ToString();
     }
+
+    /// <summary>A tool table's CREATE TABLE for a script, which may run where the table exists already, or not yet.</summary>
+    private IEnumerable<string> CreatedIfNotExists(IEnumerable<MigrationCommand> create)
+        => create.Select(c => _dialect.CreatesTablesIfNotExists
+            ? c.CommandText.Replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", StringComparison.Ordinal)
+            : c.CommandText);
+
+    private string FinishHistorySql => _history.FinishSql(_dialect.ClockSql, _dialect.MillisecondsSinceSql(_sqlHelper.DelimitIdentifier("started_at")));
 
     private void AppendTransaction(
         System.Text.StringBuilder script, bool transactional, IEnumerable<string> before, IEnumerable<string> inside, IEnumerable<string> after)
@@ -460,7 +533,7 @@ public sealed class RevisionRunner
         await _dataLoss.CheckAsync(step, operations, _options.RefuseDataLoss, inRunTransaction, cancellationToken);
 
         var layout = _dialect.Arrange(commands);
-        var progress = new StepProgress(step, layout, layout.IsJournaled ? StepJournal.Checksum(commands) : "");
+        var progress = new StepProgress(step, layout, SqlChecksum.Of(commands));
         var part = 0;
         try
         {
@@ -555,7 +628,7 @@ public sealed class RevisionRunner
             return 0;
         }
 
-        if (entry.Checksum != progress.Checksum || entry.PartsTotal != progress.Layout.Parts.Count)
+        if (entry.Checksum != progress.Checksum.Value || entry.PartsTotal != progress.Layout.Parts.Count)
         {
             throw new MigrationKitException(
                 $"Revision {step.Revision.Id} is partly applied ({entry.Describe()}), but its commands have changed since.",
@@ -585,7 +658,7 @@ public sealed class RevisionRunner
             // Nothing in the revision counts rows, so the batch's count is the version rows'
             // alone and still tells whether the table agreed: one round trip for both.
             await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken,
-                middle.Select(c => c.CommandText).ToList());
+                middle.Select(c => c.CommandText).ToList(), [HistoryInsert(progress)]);
             progress.Recorded = true;
         }
         else
@@ -667,7 +740,7 @@ public sealed class RevisionRunner
             return;
         }
 
-        await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken);
+        await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken, history: [HistoryInsert(progress)]);
         if (progress.Layout.IsJournaled)
         {
             await ExecuteAsync(_journal.DeleteSql(step.Revision.Id), cancellationToken);
@@ -676,11 +749,15 @@ public sealed class RevisionRunner
         progress.Recorded = true;
     }
 
+    /// <summary>The step's history row, timed from its start to now (just before its transaction commits).</summary>
+    private string HistoryInsert(StepProgress progress)
+        => _history.InsertSql(progress.History, progress.Started, DateTime.UtcNow, _dialect.DatabaseUserSql);
+
     /// <summary>The statements <see cref="RecordPartAsync"/> runs, for a script.</summary>
     private IEnumerable<string> PartRecord(StepProgress progress, int done)
         => done < progress.Layout.Parts.Count
             ? _journal.WriteSql(progress.Entry(done, running: false))
-            : [.. VersionChanges(progress.Step.HeadsBefore, progress.Step.HeadsAfter), _journal.DeleteSql(progress.Step.Revision.Id)];
+            : [.. VersionChanges(progress.Step.HeadsBefore, progress.Step.HeadsAfter), _journal.DeleteSql(progress.Step.Revision.Id), FinishHistorySql];
 
     private void Committed(StepProgress progress, int done)
     {
@@ -922,12 +999,15 @@ public sealed class RevisionRunner
     }
 
     /// <param name="leading">Statements that change no rows, to run in the same batch before the version rows' own.</param>
+    /// <param name="history">History rows to insert with the version rows, one row each.</param>
     private async Task ApplyVersionChangesAsync(
-        IReadOnlyList<string> before, IReadOnlyList<string> after, bool checkRows, CancellationToken cancellationToken, IReadOnlyList<string>? leading = null)
+        IReadOnlyList<string> before, IReadOnlyList<string> after, bool checkRows, CancellationToken cancellationToken,
+        IReadOnlyList<string>? leading = null, IReadOnlyList<string>? history = null)
     {
         if (_dialect.RunsStatementBatches)
         {
             var statements = VersionChanges(before, after);
+            statements.AddRange(history ?? []);
             if (statements.Count + (leading?.Count ?? 0) == 0)
             {
                 return;
@@ -956,6 +1036,11 @@ public sealed class RevisionRunner
         foreach (var id in after.Except(before, StringComparer.Ordinal))
         {
             await ExecuteAsync(_versionTable.InsertSql(id), cancellationToken);
+        }
+
+        foreach (var row in history ?? [])
+        {
+            await ExecuteAsync(row, cancellationToken);
         }
     }
 
@@ -1025,11 +1110,16 @@ public sealed class RevisionRunner
             _lockWaits = _options.LockTimeout > TimeSpan.Zero
                 ? await _dialect.WatchLockWaitsAsync(_connection.DbConnection, cancellationToken)
                 : null;
-            if (!await _dialect.TableExistsAsync(_connection.DbConnection, _versionTable.Name, cancellationToken))
+            foreach (var create in (IEnumerable<(string Name, Func<IReadOnlyList<MigrationCommand>> Commands)>)
+                     [(_versionTable.Name, _versionTable.CreateCommands), (_history.Name, _history.CreateCommands)])
             {
-                foreach (var command in _versionTable.CreateCommands())
+                // A database upgraded before the history existed gets it on its next run.
+                if (!await _dialect.TableExistsAsync(_connection.DbConnection, create.Name, cancellationToken))
                 {
-                    await ExecuteCommandAsync(command, cancellationToken);
+                    foreach (var command in create.Commands())
+                    {
+                        await ExecuteCommandAsync(command, cancellationToken);
+                    }
                 }
             }
 
@@ -1216,13 +1306,18 @@ public sealed class RevisionRunner
     internal sealed record CurrentState(IReadOnlyList<string> Heads, IReadOnlyList<JournalEntry> PartlyApplied);
 
     /// <summary>How far a revision got in this run: parts committed, and whether its version row is written.</summary>
-    private sealed class StepProgress(MigrationStep step, TransactionLayout layout, string checksum)
+    private sealed class StepProgress(MigrationStep step, TransactionLayout layout, SqlChecksum checksum)
     {
         public MigrationStep Step => step;
 
         public TransactionLayout Layout => layout;
 
-        public string Checksum => checksum;
+        public SqlChecksum Checksum => checksum;
+
+        /// <summary>When this run started the revision (a resumed one: when it resumed it).</summary>
+        public DateTime Started { get; } = DateTime.UtcNow;
+
+        public HistoryStep History => new(step.Revision.Id, StepJournal.Direction(step.Direction), checksum);
 
         public int Done { get; set; }
 
@@ -1231,7 +1326,7 @@ public sealed class RevisionRunner
 
         public bool Recorded { get; set; }
 
-        public JournalEntry Entry(int done, bool running) => new(step.Revision.Id, step.Direction, done, layout.Parts.Count, running, checksum);
+        public JournalEntry Entry(int done, bool running) => new(step.Revision.Id, step.Direction, done, layout.Parts.Count, running, checksum.Value);
     }
 
     /// <summary>A declared transaction pooler is refused before anything connects.</summary>

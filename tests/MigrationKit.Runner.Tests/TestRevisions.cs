@@ -507,3 +507,84 @@ public static class NotValidKey
         protected override void Downgrade(MigrationBuilder b) => b.Sql("ALTER TABLE child DROP CONSTRAINT fk_child_parent");
     }
 }
+
+/// <summary>
+/// One chain (notes, then a seed row) in versions a team might deploy: as applied, reformatted
+/// (the raw SQL's layout, case and comments), with a column's type changed, and without the seed.
+/// </summary>
+public static class Edits
+{
+    public const string NotesId = "hh0000000001";
+    public const string SeedId = "hh0000000002";
+
+    public static readonly Type[] Applied = [typeof(Notes), typeof(Seed)];
+    public static readonly Type[] Reformatted = [typeof(NotesReformatted), typeof(SeedReformatted)];
+    public static readonly Type[] Retyped = [typeof(NotesRetyped), typeof(Seed)];
+    public static readonly Type[] WithoutSeed = [typeof(Notes)];
+
+    [Revision(NotesId, Message = "notes")]
+    public sealed class Notes : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b)
+        {
+            b.CreateTable(
+                "notes",
+                t => new { Id = t.Column<int>(nullable: false), Rank = t.Column<int>(nullable: true) },
+                constraints: t => t.PrimaryKey("PK_notes", x => x.Id));
+            b.Sql("CREATE INDEX notes_rank ON notes (\"Rank\")");
+        }
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("notes");
+    }
+
+    [Revision(NotesId, Message = "notes")]
+    public sealed class NotesReformatted : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b)
+        {
+            b.CreateTable("notes", t => new
+            {
+                Id = t.Column<int>(nullable: false),
+                Rank = t.Column<int>(nullable: true),
+            }, constraints: t => t.PrimaryKey("PK_notes", x => x.Id));
+            b.Sql("""
+                -- ranked notes are listed first
+                create index NOTES_RANK
+                    on NOTES ("Rank")  /* ascending */
+                """.Replace("\n", "\r\n", StringComparison.Ordinal));
+        }
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("notes");
+    }
+
+    [Revision(NotesId, Message = "notes")]
+    public sealed class NotesRetyped : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b)
+        {
+            b.CreateTable(
+                "notes",
+                t => new { Id = t.Column<int>(nullable: false), Rank = t.Column<string>(nullable: true) },
+                constraints: t => t.PrimaryKey("PK_notes", x => x.Id));
+            b.Sql("CREATE INDEX notes_rank ON notes (\"Rank\")");
+        }
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("notes");
+    }
+
+    [Revision(SeedId, Parents = [NotesId], Message = "seed a note")]
+    public sealed class Seed : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.Sql("INSERT INTO notes (\"Id\", \"Rank\") VALUES (1, NULL)");
+
+        protected override void Downgrade(MigrationBuilder b) => b.Sql("DELETE FROM notes WHERE \"Id\" = 1");
+    }
+
+    [Revision(SeedId, Parents = [NotesId], Message = "seed a note")]
+    public sealed class SeedReformatted : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.Sql("insert into notes(\"Id\",\"Rank\")\n  values (1,null);");
+
+        protected override void Downgrade(MigrationBuilder b) => b.Sql("DELETE FROM notes WHERE \"Id\" = 1");
+    }
+}
