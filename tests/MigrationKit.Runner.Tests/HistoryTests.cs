@@ -202,8 +202,8 @@ public sealed class HistoryTests
 }
 
 /// <summary>
-/// <c>check --applied</c>: what ran on a database, from its history, against the revisions' SQL now.
-/// The same revision id in three versions: as applied, reformatted, and with a column's type changed.
+/// <c>check --applied</c>: what ran on a database, from its history, against the revisions' SQL now
+/// (<see cref="Edits"/>: the chain as applied, then as edited since).
 /// </summary>
 public sealed class AppliedChangesTests
 {
@@ -212,9 +212,10 @@ public sealed class AppliedChangesTests
     public async Task An_edit_that_only_reformats_is_clean(string provider)
     {
         using var db = await TestDatabase.CreateAsync(provider);
-        await db.Runner(Edits.Applied).UpgradeAsync("head");
+        await db.Runner(Edits.All).UpgradeAsync("head");
 
-        var check = await db.Runner(Edits.Reformatted).CheckAppliedAsync(CancellationToken.None);
+        Edits.Deployed.Value = Edits.Version.Reformatted;
+        var check = await db.Runner(Edits.All).CheckAppliedAsync(CancellationToken.None);
 
         Assert.Equal(2, check.Applied);
         Assert.Empty(check.Changes);
@@ -225,9 +226,10 @@ public sealed class AppliedChangesTests
     public async Task An_edit_that_changes_a_column_type_is_reported_with_the_statements_that_differ(string provider)
     {
         using var db = await TestDatabase.CreateAsync(provider);
-        await db.Runner(Edits.Applied).UpgradeAsync("head");
+        await db.Runner(Edits.All).UpgradeAsync("head");
 
-        var check = await db.Runner(Edits.Retyped).CheckAppliedAsync(CancellationToken.None);
+        Edits.Deployed.Value = Edits.Version.Retyped;
+        var check = await db.Runner(Edits.All).CheckAppliedAsync(CancellationToken.None);
 
         var change = Assert.Single(check.Changes);
         Assert.Equal(Edits.NotesId, change.Applied.Revision);
@@ -240,7 +242,7 @@ public sealed class AppliedChangesTests
     public async Task A_revision_the_database_ran_that_the_app_no_longer_has_is_reported_unless_it_was_downgraded(string provider)
     {
         using var db = await TestDatabase.CreateAsync(provider);
-        await db.Runner(Edits.Applied).UpgradeAsync("head");
+        await db.Runner(Edits.All).UpgradeAsync("head");
 
         var check = await db.Runner(Edits.WithoutSeed).CheckAppliedAsync(CancellationToken.None);
 
@@ -248,22 +250,23 @@ public sealed class AppliedChangesTests
         Assert.Equal((Edits.SeedId, AppliedChangeKind.Missing), (change.Applied.Revision, change.Kind));
         Assert.Equal("ran on this database, but the app no longer has it", change.Describe());
 
-        await db.Runner(Edits.Applied).DowngradeAsync(Edits.NotesId);
+        await db.Runner(Edits.All).DowngradeAsync(Edits.NotesId);
         Assert.Empty((await db.Runner(Edits.WithoutSeed).CheckAppliedAsync(CancellationToken.None)).Changes);
     }
 
-    /// <summary>A revision run again after a downgrade is compared with what its last upgrade ran.</summary>
     [Fact]
     public async Task A_revision_upgraded_again_after_an_edit_is_compared_with_its_last_run()
     {
         using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
-        await db.Runner(Edits.Applied).UpgradeAsync("head");
-        await db.Runner(Edits.Applied).DowngradeAsync("base");
+        await db.Runner(Edits.All).UpgradeAsync("head");
+        await db.Runner(Edits.All).DowngradeAsync("base");
 
-        await db.Runner(Edits.Retyped).UpgradeAsync("head");
+        Edits.Deployed.Value = Edits.Version.Retyped;
+        await db.Runner(Edits.All).UpgradeAsync("head");
 
-        Assert.Empty((await db.Runner(Edits.Retyped).CheckAppliedAsync(CancellationToken.None)).Changes);
-        Assert.Single((await db.Runner(Edits.Applied).CheckAppliedAsync(CancellationToken.None)).Changes);
+        Assert.Empty((await db.Runner(Edits.All).CheckAppliedAsync(CancellationToken.None)).Changes);
+        Edits.Deployed.Value = Edits.Version.Applied;
+        Assert.Single((await db.Runner(Edits.All).CheckAppliedAsync(CancellationToken.None)).Changes);
     }
 }
 
