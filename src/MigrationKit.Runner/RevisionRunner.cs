@@ -193,7 +193,7 @@ public sealed class RevisionRunner
         }
 
         var now = DateTime.UtcNow;
-        return stamped.Select(id => _history.InsertSql(new HistoryStep(id, HistoryStep.Stamp, null), now, now, _dialect.DatabaseUserSql)).ToList();
+        return stamped.Select(id => _history.InsertSql(new HistoryStep(id, HistoryStep.Stamp, null), now, now, _dialect)).ToList();
     }
 
     /// <summary>
@@ -228,13 +228,13 @@ public sealed class RevisionRunner
             var progress = new StepProgress(step, layout, SqlChecksum.Of(commands));
             // The history row is written first in the transaction that records the step and
             // finished last in it, so the database's clock times it as a live run's does.
-            var startHistory = _history.ScriptInsertSql(progress.History, _dialect.ClockSql, _dialect.DatabaseUserSql);
+            var startHistory = _history.ScriptInsertSql(progress.History, _dialect);
             if (!layout.IsJournaled)
             {
                 var inside = layout.Parts[0].Commands.Select(c => c.CommandText)
                     .Concat(VersionChanges(step.HeadsBefore, step.HeadsAfter))
                     .Prepend(startHistory)
-                    .Append(FinishHistorySql);
+                    .Append(_history.ScriptFinishSql(_dialect));
                 AppendTransaction(
                     script,
                     transactional,
@@ -292,8 +292,6 @@ public sealed class RevisionRunner
         => create.Select(c => _dialect.CreatesTablesIfNotExists
             ? c.CommandText.Replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", StringComparison.Ordinal)
             : c.CommandText);
-
-    private string FinishHistorySql => _history.FinishSql(_dialect.ClockSql, _dialect.MillisecondsSinceSql(_sqlHelper.DelimitIdentifier("started_at")));
 
     private void AppendTransaction(
         System.Text.StringBuilder script, bool transactional, IEnumerable<string> before, IEnumerable<string> inside, IEnumerable<string> after)
@@ -658,7 +656,9 @@ public sealed class RevisionRunner
             // Nothing in the revision counts rows, so the batch's count is the version rows'
             // alone and still tells whether the table agreed: one round trip for both.
             await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken,
-                middle.Select(c => c.CommandText).ToList(), [HistoryInsert(progress)]);
+                middle.Select(c => c.CommandText).ToList());
+            // After the batch, so that its end time counts the revision's statements.
+            await ExecuteAsync(HistoryInsert(progress), cancellationToken);
             progress.Recorded = true;
         }
         else
@@ -751,13 +751,13 @@ public sealed class RevisionRunner
 
     /// <summary>The step's history row, timed from its start to now (just before its transaction commits).</summary>
     private string HistoryInsert(StepProgress progress)
-        => _history.InsertSql(progress.History, progress.Started, DateTime.UtcNow, _dialect.DatabaseUserSql);
+        => _history.InsertSql(progress.History, progress.Started, DateTime.UtcNow, _dialect);
 
     /// <summary>The statements <see cref="RecordPartAsync"/> runs, for a script.</summary>
     private IEnumerable<string> PartRecord(StepProgress progress, int done)
         => done < progress.Layout.Parts.Count
             ? _journal.WriteSql(progress.Entry(done, running: false))
-            : [.. VersionChanges(progress.Step.HeadsBefore, progress.Step.HeadsAfter), _journal.DeleteSql(progress.Step.Revision.Id), FinishHistorySql];
+            : [.. VersionChanges(progress.Step.HeadsBefore, progress.Step.HeadsAfter), _journal.DeleteSql(progress.Step.Revision.Id), _history.ScriptFinishSql(_dialect)];
 
     private void Committed(StepProgress progress, int done)
     {

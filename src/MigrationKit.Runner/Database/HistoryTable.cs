@@ -59,22 +59,27 @@ internal sealed class HistoryTable(
     /// The row of a step a live run applied, with the times it measured. The id is the next one
     /// (the migration lock keeps writers apart), so the statement inserts exactly one row.
     /// </summary>
-    public string InsertSql(HistoryStep step, DateTime startedAt, DateTime endedAt, string databaseUser)
-        => InsertSql(step, Literal(startedAt), Literal(endedAt),
-            ((long)(endedAt - startedAt).TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-            Literal(Environment.UserName), databaseUser, Literal(Environment.MachineName));
+    public string InsertSql(HistoryStep step, DateTime startedAt, DateTime endedAt, DatabaseDialect dialect)
+    {
+        // To the millisecond, as a script's clock gives it: the stored times then give the duration exactly.
+        var (start, end) = (Milliseconds(startedAt), Milliseconds(endedAt));
+        return InsertSql(step, Literal(start), Literal(end), ((long)(end - start).TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            Literal(Environment.UserName), dialect.DatabaseUserSql, Literal(Environment.MachineName));
+    }
+
+    private static DateTime Milliseconds(DateTime time) => new(time.Ticks - time.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
 
     /// <summary>
     /// A script's row: inserted first in the transaction that records the step, timed by the
-    /// database's clock, and finished by <see cref="FinishSql"/> before its COMMIT. The machine that
+    /// database's clock, and finished by <see cref="ScriptFinishSql"/> before its COMMIT. The machine that
     /// will run the script is not known when it is written: no OS user or host.
     /// </summary>
-    public string ScriptInsertSql(HistoryStep step, string clock, string databaseUser)
-        => InsertSql(step, clock, "NULL", "NULL", "NULL", databaseUser, "NULL");
+    public string ScriptInsertSql(HistoryStep step, DatabaseDialect dialect)
+        => InsertSql(step, dialect.ClockSql, "NULL", "NULL", "NULL", dialect.DatabaseUserSql, "NULL");
 
-    /// <param name="millisecondsSinceStart">The dialect's expression for the time since the row's started_at.</param>
-    public string FinishSql(string clock, string millisecondsSinceStart)
-        => $"UPDATE {Delimit(Name)} SET {Delimit(Columns[6])} = {clock}, {Delimit(Columns[7])} = {millisecondsSinceStart} "
+    /// <summary>A script's row finished: its end time and duration by the database's clock.</summary>
+    public string ScriptFinishSql(DatabaseDialect dialect)
+        => $"UPDATE {Delimit(Name)} SET {Delimit(Columns[6])} = {dialect.ClockSql}, {Delimit(Columns[7])} = {dialect.MillisecondsSinceSql(Delimit(Columns[5]))} "
            + $"WHERE {Delimit(Columns[0])} = (SELECT MAX({Delimit(Columns[0])}) FROM {Delimit(Name)})" + Terminator;
 
     private string InsertSql(
