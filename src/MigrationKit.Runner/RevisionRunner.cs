@@ -10,6 +10,7 @@ using MigrationKit.Core;
 using MigrationKit.Runner.Backup;
 using MigrationKit.Runner.Database;
 using MigrationKit.Runner.DataLoss;
+using MigrationKit.Runner.Sql;
 using Serilog;
 
 namespace MigrationKit.Runner;
@@ -28,6 +29,7 @@ public sealed partial class RevisionRunner
     private readonly DatabaseDialect _dialect;
     private readonly VersionTable _versionTable;
     private readonly StepJournal _journal;
+    private readonly HistoryTable _history;
     // The journal's rows, read once the lock is held and kept as parts commit, so that a step run
     // again (a retry) resumes where the last attempt stopped.
     private readonly Dictionary<string, JournalEntry> _journalEntries = new(StringComparer.Ordinal);
@@ -58,6 +60,7 @@ public sealed partial class RevisionRunner
         _versionTable = new VersionTable(_options.VersionTable, _sqlGenerator, _sqlHelper, typeMappings);
         _dataLoss = new DataLossCounter(_dialect, _sqlHelper, typeMappings, CreateCommand, _log);
         _journal = new StepJournal(_options.VersionTable, _sqlGenerator, _sqlHelper, typeMappings);
+        _history = new HistoryTable(_options.VersionTable, _sqlGenerator, _sqlHelper, typeMappings);
     }
 
     public RevisionGraph Graph => _catalog.Graph;
@@ -83,6 +86,37 @@ public sealed partial class RevisionRunner
             await _connection.CloseAsync();
         }
     }
+
+    /// <summary>The history's rows, oldest first; none when the table does not exist (a read creates nothing).</summary>
+    internal async Task<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(CancellationToken cancellationToken)
+    {
+        RefuseMissing(_dialect, _connection.DbConnection);
+        await OpenAsync(cancellationToken);
+        try
+        {
+            if (!await _dialect.TableExistsAsync(_connection.DbConnection, _history.Name, cancellationToken))
+            {
+                return [];
+            }
+
+            await using var command = CreateCommand(_history.SelectSql);
+            return await HistoryTable.ReadAsync(command, cancellationToken);
+        }
+        finally
+        {
+            await _connection.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// The revisions whose SQL changed since they ran on this database, and those it ran that the
+    /// app no longer has (<c>check --applied</c>), from its history.
+    /// </summary>
+    internal async Task<AppliedCheck> CheckAppliedAsync(CancellationToken cancellationToken)
+        => AppliedChanges.Find(await ReadHistoryAsync(cancellationToken), Graph, id => SqlChecksum.Of(UpgradeSql(id).Commands));
+
+    /// <summary>The name of the history table of this runner's version table.</summary>
+    internal string HistoryTableName => _history.Name;
 
     /// <summary>
     /// What each destructive step of <paramref name="plan"/> would lose, counted on the live database
@@ -135,7 +169,7 @@ public sealed partial class RevisionRunner
             await ExecuteAsync(_versionTable.DeleteAllSql, cancellationToken);
         }
 
-        await ApplyVersionChangesAsync(before, after, checkRows: !purge, cancellationToken);
+        await ApplyVersionChangesAsync(before, after, checkRows: !purge, cancellationToken, history: StampHistory(before, after));
         if (clearsJournal)
         {
             // A stamp says where the database is: a revision recorded as partly applied no longer is.
@@ -145,6 +179,22 @@ public sealed partial class RevisionRunner
         await transaction.CommitAsync(cancellationToken);
         _log.Information("Stamped {Heads:l}", after.Count == 0 ? "base" : string.Join(", ", after));
         return after;
+    }
+
+    /// <summary>
+    /// A stamp's history rows: one per revision it makes a head (nothing ran, so no checksum), or
+    /// one for base when it empties the version table.
+    /// </summary>
+    private List<string> StampHistory(IReadOnlyList<string> before, IReadOnlyList<string> after)
+    {
+        var stamped = after.Except(before, StringComparer.Ordinal).ToList();
+        if (after.Count == 0 && before.Count > 0)
+        {
+            stamped.Add("base");
+        }
+
+        var now = DateTime.UtcNow;
+        return stamped.Select(id => _history.InsertSql(new HistoryStep(id, HistoryStep.Stamp, null), now, now, _dialect)).ToList();
     }
 
     /// <summary>
@@ -164,15 +214,28 @@ public sealed partial class RevisionRunner
             AppendTransaction(script, transactional, [], _versionTable.CreateCommands().Select(c => c.CommandText), []);
         }
 
+        if (plan.Steps.Count > 0 && (_dialect.CreatesTablesIfNotExists || fromHeads.Count == 0))
+        {
+            // A database upgraded before the history existed gets it from the script too.
+            AppendStatements(script, CreatedIfNotExists(_history.CreateCommands()));
+        }
+
         var journalCreated = false;
         foreach (var step in plan.Steps)
         {
             script.Append("-- Running ").AppendLine(step.Describe());
             var commands = GenerateCommands(step).Commands;
             var layout = _dialect.Arrange(commands);
+            var progress = new StepProgress(step, layout, SqlChecksum.Of(commands));
+            // The history row is written first in the transaction that records the step and
+            // finished last in it, so the database's clock times it as a live run's does.
+            var startHistory = _history.ScriptInsertSql(progress.History, _dialect);
             if (!layout.IsJournaled)
             {
-                var inside = layout.Parts[0].Commands.Select(c => c.CommandText).Concat(VersionChanges(step.HeadsBefore, step.HeadsAfter));
+                var inside = layout.Parts[0].Commands.Select(c => c.CommandText)
+                    .Concat(VersionChanges(step.HeadsBefore, step.HeadsAfter))
+                    .Prepend(startHistory)
+                    .Append(_history.ScriptFinishSql(_dialect));
                 AppendTransaction(
                     script,
                     transactional,
@@ -185,13 +248,10 @@ public sealed partial class RevisionRunner
             if (!journalCreated)
             {
                 // A script may run where the journal exists already, or not yet.
-                AppendStatements(script, _journal.CreateCommands().Select(c => _dialect.CreatesTablesIfNotExists
-                    ? c.CommandText.Replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", StringComparison.Ordinal)
-                    : c.CommandText));
+                AppendStatements(script, CreatedIfNotExists(_journal.CreateCommands()));
                 journalCreated = true;
             }
 
-            var progress = new StepProgress(step, layout, StepJournal.Checksum(commands));
             AppendStatements(script, layout.Before.Select(c => c.CommandText));
             for (var k = 0; k < layout.Parts.Count; k++)
             {
@@ -200,6 +260,11 @@ public sealed partial class RevisionRunner
                 if (part.IsTransactional)
                 {
                     var inside = part.Commands.Select(c => c.CommandText).Concat(PartRecord(progress, k + 1));
+                    if (k == layout.Parts.Count - 1)
+                    {
+                        inside = inside.Prepend(startHistory);
+                    }
+
                     AppendTransaction(script, transactional, [], layout.ChecksForeignKeys ? inside.Append(_dialect.ScriptedForeignKeyCheck) : inside, []);
                 }
                 else
@@ -214,7 +279,7 @@ public sealed partial class RevisionRunner
             if (!layout.Parts[^1].IsTransactional)
             {
                 script.AppendLine($"-- recording {step.Revision.Id}");
-                AppendTransaction(script, transactional, [], PartRecord(progress, layout.Parts.Count), []);
+                AppendTransaction(script, transactional, [], PartRecord(progress, layout.Parts.Count).Prepend(startHistory), []);
             }
 
             AppendStatements(script, layout.After.Select(c => c.CommandText));
@@ -222,6 +287,12 @@ public sealed partial class RevisionRunner
 
         return script.ToString();
     }
+
+    /// <summary>A tool table's CREATE TABLE for a script, which may run where the table exists already, or not yet.</summary>
+    private IEnumerable<string> CreatedIfNotExists(IEnumerable<MigrationCommand> create)
+        => create.Select(c => _dialect.CreatesTablesIfNotExists
+            ? c.CommandText.Replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", StringComparison.Ordinal)
+            : c.CommandText);
 
     private void AppendTransaction(
         System.Text.StringBuilder script, bool transactional, IEnumerable<string> before, IEnumerable<string> inside, IEnumerable<string> after)
@@ -496,7 +567,7 @@ public sealed partial class RevisionRunner
         await _dataLoss.CheckAsync(step, operations, _options.RefuseDataLoss, inRunTransaction, cancellationToken);
 
         var layout = _dialect.Arrange(commands);
-        var progress = new StepProgress(step, layout, layout.IsJournaled ? StepJournal.Checksum(commands) : "");
+        var progress = new StepProgress(step, layout, SqlChecksum.Of(commands));
         var part = 0;
         try
         {
@@ -591,7 +662,7 @@ public sealed partial class RevisionRunner
             return 0;
         }
 
-        if (entry.Checksum != progress.Checksum || entry.PartsTotal != progress.Layout.Parts.Count)
+        if (entry.Checksum != progress.Checksum.Value || entry.PartsTotal != progress.Layout.Parts.Count)
         {
             throw new MigrationKitException(
                 $"Revision {step.Revision.Id} is partly applied ({entry.Describe()}), but its commands have changed since.",
@@ -622,6 +693,8 @@ public sealed partial class RevisionRunner
             // alone and still tells whether the table agreed: one round trip for both.
             await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken,
                 middle.Select(c => c.CommandText).ToList());
+            // After the batch, so that its end time counts the revision's statements.
+            await ExecuteAsync(HistoryInsert(progress), cancellationToken);
             progress.Recorded = true;
         }
         else
@@ -703,7 +776,7 @@ public sealed partial class RevisionRunner
             return;
         }
 
-        await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken);
+        await ApplyVersionChangesAsync(step.HeadsBefore, step.HeadsAfter, checkRows: true, cancellationToken, history: [HistoryInsert(progress)]);
         if (progress.Layout.IsJournaled)
         {
             await ExecuteAsync(_journal.DeleteSql(step.Revision.Id), cancellationToken);
@@ -712,11 +785,15 @@ public sealed partial class RevisionRunner
         progress.Recorded = true;
     }
 
+    /// <summary>The step's history row, timed from its start to now (just before its transaction commits).</summary>
+    private string HistoryInsert(StepProgress progress)
+        => _history.InsertSql(progress.History, progress.Started, DateTime.UtcNow, _dialect);
+
     /// <summary>The statements <see cref="RecordPartAsync"/> runs, for a script.</summary>
     private IEnumerable<string> PartRecord(StepProgress progress, int done)
         => done < progress.Layout.Parts.Count
             ? _journal.WriteSql(progress.Entry(done, running: false))
-            : [.. VersionChanges(progress.Step.HeadsBefore, progress.Step.HeadsAfter), _journal.DeleteSql(progress.Step.Revision.Id)];
+            : [.. VersionChanges(progress.Step.HeadsBefore, progress.Step.HeadsAfter), _journal.DeleteSql(progress.Step.Revision.Id), _history.ScriptFinishSql(_dialect)];
 
     private void Committed(StepProgress progress, int done)
     {
@@ -958,12 +1035,15 @@ public sealed partial class RevisionRunner
     }
 
     /// <param name="leading">Statements that change no rows, to run in the same batch before the version rows' own.</param>
+    /// <param name="history">History rows to insert with the version rows, one row each.</param>
     private async Task ApplyVersionChangesAsync(
-        IReadOnlyList<string> before, IReadOnlyList<string> after, bool checkRows, CancellationToken cancellationToken, IReadOnlyList<string>? leading = null)
+        IReadOnlyList<string> before, IReadOnlyList<string> after, bool checkRows, CancellationToken cancellationToken,
+        IReadOnlyList<string>? leading = null, IReadOnlyList<string>? history = null)
     {
         if (_dialect.RunsStatementBatches)
         {
             var statements = VersionChanges(before, after);
+            statements.AddRange(history ?? []);
             if (statements.Count + (leading?.Count ?? 0) == 0)
             {
                 return;
@@ -992,6 +1072,11 @@ public sealed partial class RevisionRunner
         foreach (var id in after.Except(before, StringComparer.Ordinal))
         {
             await ExecuteAsync(_versionTable.InsertSql(id), cancellationToken);
+        }
+
+        foreach (var row in history ?? [])
+        {
+            await ExecuteAsync(row, cancellationToken);
         }
     }
 
@@ -1061,11 +1146,16 @@ public sealed partial class RevisionRunner
             _lockWaits = _options.LockTimeout > TimeSpan.Zero
                 ? await _dialect.WatchLockWaitsAsync(_connection.DbConnection, cancellationToken)
                 : null;
-            if (!await _dialect.TableExistsAsync(_connection.DbConnection, _versionTable.Name, cancellationToken))
+            foreach (var create in (IEnumerable<(string Name, Func<IReadOnlyList<MigrationCommand>> Commands)>)
+                     [(_versionTable.Name, _versionTable.CreateCommands), (_history.Name, _history.CreateCommands)])
             {
-                foreach (var command in _versionTable.CreateCommands())
+                // A database upgraded before the history existed gets it on its next run.
+                if (!await _dialect.TableExistsAsync(_connection.DbConnection, create.Name, cancellationToken))
                 {
-                    await ExecuteCommandAsync(command, cancellationToken);
+                    foreach (var command in create.Commands())
+                    {
+                        await ExecuteCommandAsync(command, cancellationToken);
+                    }
                 }
             }
 
@@ -1252,13 +1342,18 @@ public sealed partial class RevisionRunner
     internal sealed record CurrentState(IReadOnlyList<string> Heads, IReadOnlyList<JournalEntry> PartlyApplied);
 
     /// <summary>How far a revision got in this run: parts committed, and whether its version row is written.</summary>
-    private sealed class StepProgress(MigrationStep step, TransactionLayout layout, string checksum)
+    private sealed class StepProgress(MigrationStep step, TransactionLayout layout, SqlChecksum checksum)
     {
         public MigrationStep Step => step;
 
         public TransactionLayout Layout => layout;
 
-        public string Checksum => checksum;
+        public SqlChecksum Checksum => checksum;
+
+        /// <summary>When this run started the revision (a resumed one: when it resumed it).</summary>
+        public DateTime Started { get; } = DateTime.UtcNow;
+
+        public HistoryStep History => new(step.Revision.Id, StepJournal.Direction(step.Direction), checksum);
 
         public int Done { get; set; }
 
@@ -1267,7 +1362,7 @@ public sealed partial class RevisionRunner
 
         public bool Recorded { get; set; }
 
-        public JournalEntry Entry(int done, bool running) => new(step.Revision.Id, step.Direction, done, layout.Parts.Count, running, checksum);
+        public JournalEntry Entry(int done, bool running) => new(step.Revision.Id, step.Direction, done, layout.Parts.Count, running, checksum.Value);
     }
 
     /// <summary>A declared transaction pooler is refused before anything connects.</summary>

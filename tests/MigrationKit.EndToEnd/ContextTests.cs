@@ -55,9 +55,12 @@ public sealed class ContextTests(PackedTool tool)
 
         Succeeded(await app.RunAsync(env, "upgrade", "head", "--context", "AppDbContext", "--no-build"));
         Succeeded(await app.RunAsync(env, "upgrade", "head", "--context", "ReportingDbContext", "--no-build"));
-        Assert.Equal(["Reports", "Users", "migratekit_version_reporting"], await database.TablesAsync());
+        // A context's own version table has its own history beside it, named as its step journal is.
+        Assert.Equal(["Reports", "Users", "migratekit_version_reporting", "migratekit_version_reporting_history"], await database.TablesAsync());
         Assert.Equal([users], await database.VersionRowsAsync());
         Assert.Equal([reports], await database.QueryAsync("SELECT version_num FROM migratekit_version_reporting"));
+        Assert.Equal([users + " upgrade"], await database.QueryAsync("SELECT revision || ' ' || direction FROM migratekit_history"));
+        Assert.Equal([reports + " upgrade"], await database.QueryAsync("SELECT revision || ' ' || direction FROM migratekit_version_reporting_history"));
 
         foreach (var (context, revision) in new[] { ("AppDbContext", users), ("ReportingDbContext", reports) })
         {

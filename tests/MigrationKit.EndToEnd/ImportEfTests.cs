@@ -164,6 +164,6 @@ public sealed class ImportEfTests(PackedTool tool)
 
     /// <summary>The user tables' definitions as the catalog keeps them.</summary>
     private static Task<List<string>> SchemaAsync(AppDatabase database) => database.QueryAsync(database.Provider == AppDatabase.Postgres
-        ? "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'migratekit_version' ORDER BY 1"
-        : "SELECT sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name <> 'migratekit_version' ORDER BY name");
+        ? "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT IN ('migratekit_version', 'migratekit_history') ORDER BY 1"
+        : "SELECT sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT IN ('migratekit_version', 'migratekit_history') ORDER BY name");
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using MigrationKit.Core;
 using MigrationKit.Lint.Sql;
+using MigrationKit.Runner.Sql;
 using MigrationKit.Testing;
 
 namespace MigrationKit.Lint.Tests;

@@ -4,7 +4,7 @@ public sealed class RevisionCatalogTests
 {
     private static readonly Type[] AllTestRevisions =
         [.. Linear.All, .. FailingInTheMiddle.All, .. Merged.All, .. Counted.All, .. DependsAcrossRoots.All, .. RebuiltParent.All, .. Reporting.All, .. InParts.All, .. InParts.SlowAll, .. Busy.All, .. BusyAlone.All, .. Sleepy.All,
-         .. DataLossTests.Lossy.All, .. DataLossTests.Refusing.All, .. NotValidKey.All,
+         .. DataLossTests.Lossy.All, .. DataLossTests.Refusing.All, .. NotValidKey.All, .. Edits.All,
          .. RehearsalTests.Slow.All, .. BackupTests.FailingAfterAmount.All];
 
     [Fact]
@@ -16,7 +16,7 @@ public sealed class RevisionCatalogTests
         Assert.Equal(
             fromReflection.Revisions.Select(Describe),
             fromMetadata.Revisions.Select(Describe));
-        Assert.Equal(46, fromMetadata.Revisions.Count);
+        Assert.Equal(48, fromMetadata.Revisions.Count);
     }
 
     [Fact]

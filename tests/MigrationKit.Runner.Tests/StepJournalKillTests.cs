@@ -6,8 +6,10 @@ namespace MigrationKit.Runner.Tests;
 /// <summary>
 /// A revision in parts (<see cref="InParts.SlowAll"/>: a table of 20,000 rows, a unique index built
 /// concurrently on it, a column; the transactional parts sleep a while) upgraded by a child process
-/// that is killed with SIGKILL at a random moment. After every kill the journal and the version
-/// table say what committed, and the next upgrade finishes the revision without repeating a part.
+/// that is killed with SIGKILL at a random moment. After every kill the journal, the version
+/// table and the history say what committed (the history's row only once the revision is recorded:
+/// no row for a revision rolled back or partly applied), and the next upgrade finishes the revision
+/// without repeating a part.
 /// </summary>
 public sealed class StepJournalKillTests(ITestOutputHelper output)
 {
@@ -67,6 +69,7 @@ public sealed class StepJournalKillTests(ITestOutputHelper output)
             Assert.Equal([Rows.ToString(System.Globalization.CultureInfo.InvariantCulture)], await db.QueryAsync("SELECT count(*) FROM items"));
             Assert.Equal(["True"], await IndexValidityAsync(db));
             Assert.Empty(await StepJournalTests.JournalAsync(db));
+            Assert.Equal([InParts.SlowId + " upgrade"], await HistoryTests.RowsAsync(db));
         }
     }
 
@@ -87,8 +90,11 @@ public sealed class StepJournalKillTests(ITestOutputHelper output)
             Assert.Empty(state.PartlyApplied);
             Assert.Equal(["part 1", "part 3"], audit);
             Assert.True(hasNote);
+            Assert.Equal([InParts.SlowId + " upgrade"], await HistoryTests.RowsAsync(db));
             return;
         }
+
+        Assert.Empty(await HistoryTests.RowsAsync(db));
 
         var done = state.PartlyApplied.Count == 0 ? 0 : Assert.Single(state.PartlyApplied).PartsDone;
         Assert.Equal(done >= 1 ? ["part 1"] : [], audit);

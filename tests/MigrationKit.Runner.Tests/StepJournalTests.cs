@@ -327,11 +327,11 @@ public sealed class StepJournalTests
     }
 
     /// <summary>Part 3's row in item_audit fails a check, so part 3 fails.</summary>
-    private static Task RefusePart3Async(TestDatabase db) => db.ExecuteAsync(db.Provider == TestDatabase.Postgres
+    internal static Task RefusePart3Async(TestDatabase db) => db.ExecuteAsync(db.Provider == TestDatabase.Postgres
         ? "ALTER TABLE item_audit ADD CONSTRAINT no_part_3 CHECK (what <> 'part 3')"
         : "DROP TABLE item_audit; CREATE TABLE item_audit (what text NOT NULL CHECK (what <> 'part 3'))");
 
-    private static Task AllowPart3Async(TestDatabase db) => db.ExecuteAsync(db.Provider == TestDatabase.Postgres
+    internal static Task AllowPart3Async(TestDatabase db) => db.ExecuteAsync(db.Provider == TestDatabase.Postgres
         ? "ALTER TABLE item_audit DROP CONSTRAINT no_part_3"
         : "CREATE TABLE audit_copy AS SELECT what FROM item_audit; DROP TABLE item_audit; ALTER TABLE audit_copy RENAME TO item_audit");
 
@@ -405,7 +405,7 @@ public sealed class StepJournalScriptTests
     }
 
     /// <summary>The script through psql or sqlite3, stopping at the first error as a deployment would.</summary>
-    private static async Task<(int ExitCode, string Error)> ShellAsync(TestDatabase db, string script)
+    internal static async Task<(int ExitCode, string Error)> ShellAsync(TestDatabase db, string script)
     {
         ProcessStartInfo start;
         if (db.Provider == TestDatabase.Postgres)

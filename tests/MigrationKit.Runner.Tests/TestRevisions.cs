@@ -507,3 +507,76 @@ public static class NotValidKey
         protected override void Downgrade(MigrationBuilder b) => b.Sql("ALTER TABLE child DROP CONSTRAINT fk_child_parent");
     }
 }
+
+/// <summary>
+/// One chain (notes, then a seed row) in the versions a team might deploy over time: as applied,
+/// reformatted (the raw SQL's layout, case and comments), and with a column's type changed. One id
+/// names one class in this assembly, so the version a test deploys is chosen by <see cref="Deployed"/>,
+/// which flows with that test's own calls only.
+/// </summary>
+public static class Edits
+{
+    public const string NotesId = "ii0000000001";
+    public const string SeedId = "ii0000000002";
+
+    public static readonly Type[] All = [typeof(Notes), typeof(Seed)];
+    public static readonly Type[] WithoutSeed = [typeof(Notes)];
+
+    public enum Version
+    {
+        Applied,
+        Reformatted,
+        Retyped,
+    }
+
+    public static readonly AsyncLocal<Version> Deployed = new();
+
+    [Revision(NotesId, Message = "notes")]
+    public sealed class Notes : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b)
+        {
+            switch (Deployed.Value)
+            {
+                case Version.Reformatted:
+                    b.CreateTable("notes", t => new
+                    {
+                        Id = t.Column<int>(nullable: false),
+                        Rank = t.Column<int>(nullable: true),
+                    }, constraints: t => t.PrimaryKey("PK_notes", x => x.Id));
+                    b.Sql("""
+                        -- ranked notes are listed first
+                        create index NOTES_RANK
+                            on NOTES ("Rank")  /* ascending */
+                        """.Replace("\n", "\r\n", StringComparison.Ordinal));
+                    break;
+                case Version.Retyped:
+                    b.CreateTable(
+                        "notes",
+                        t => new { Id = t.Column<int>(nullable: false), Rank = t.Column<string>(nullable: true) },
+                        constraints: t => t.PrimaryKey("PK_notes", x => x.Id));
+                    b.Sql("CREATE INDEX notes_rank ON notes (\"Rank\")");
+                    break;
+                default:
+                    b.CreateTable(
+                        "notes",
+                        t => new { Id = t.Column<int>(nullable: false), Rank = t.Column<int>(nullable: true) },
+                        constraints: t => t.PrimaryKey("PK_notes", x => x.Id));
+                    b.Sql("CREATE INDEX notes_rank ON notes (\"Rank\")");
+                    break;
+            }
+        }
+
+        protected override void Downgrade(MigrationBuilder b) => b.DropTable("notes");
+    }
+
+    [Revision(SeedId, Parents = [NotesId], Message = "seed a note")]
+    public sealed class Seed : Revision
+    {
+        protected override void Upgrade(MigrationBuilder b) => b.Sql(Deployed.Value == Version.Reformatted
+            ? "insert into notes(\"Id\",\"Rank\")\n  values (1,null);"
+            : "INSERT INTO notes (\"Id\", \"Rank\") VALUES (1, NULL)");
+
+        protected override void Downgrade(MigrationBuilder b) => b.Sql("DELETE FROM notes WHERE \"Id\" = 1");
+    }
+}

@@ -17,6 +17,6 @@ public sealed class UpgradeAtStartUpTests
         Assert.Equal(["ab0000000001", "ab0000000002"], plan.Steps.Select(s => s.Revision.Id));
         Assert.Empty(again.Steps);
         Assert.Equal(["ab0000000002"], await db.QueryAsync("SELECT version_num FROM migratekit_version_reporting"));
-        Assert.Equal(["migratekit_version_reporting", "totals"], await db.TablesAsync());
+        Assert.Equal(["migratekit_version_reporting", "migratekit_version_reporting_history", "totals"], await db.TablesAsync());
     }
 }

@@ -13,6 +13,7 @@ public class ScratchDatabase : IDisposable
     public const string Postgres = "postgres";
     public const string Sqlite = "sqlite";
     public const string VersionTable = "migratekit_version";
+    public const string HistoryTable = "migratekit_history";
 
     private readonly TempDirectory? _folder;
 
@@ -40,10 +41,10 @@ public class ScratchDatabase : IDisposable
         return ($"Data Source={folder.File(sqliteFile)}{sqliteOptions}", folder);
     }
 
-    /// <summary>User tables, sorted, without the version table.</summary>
+    /// <summary>User tables, sorted, without the version table and the history (which every run creates).</summary>
     public Task<List<string>> TablesAsync() => QueryAsync(Provider == Postgres
-        ? $"SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> '{VersionTable}' ORDER BY 1"
-        : $"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '{VersionTable}' ORDER BY 1");
+        ? $"SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT IN ('{VersionTable}', '{HistoryTable}') ORDER BY 1"
+        : $"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('{VersionTable}', '{HistoryTable}') ORDER BY 1");
 
     /// <summary>The version table's rows, sorted; empty when the table does not exist.</summary>
     public async Task<List<string>> VersionRowsAsync()

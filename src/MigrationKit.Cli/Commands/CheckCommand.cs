@@ -7,26 +7,45 @@ namespace MigrationKit.Cli.Commands;
 
 /// <summary>
 /// <c>check</c>: fails (for CI) when the app's model has changes that no revision holds, that is,
-/// when `revision --autogenerate` on the head would write something.
+/// when `revision --autogenerate` on the head would write something; with <c>--database</c>, when
+/// the database drifted from its revision's snapshot; with <c>--applied</c>, when revisions changed
+/// after they ran on the database.
 /// </summary>
 internal sealed class CheckCommand : CliCommand
 {
     private CommandOption _database = null!;
+    private CommandOption _applied = null!;
+    private CommandOption _json = null!;
 
     public override string Name => "check";
 
-    public override string Description => "Fail when the model has changes that no revision holds yet; with --database, when the database differs from its revision's snapshot.";
+    public override string Description => "Fail when the model has changes that no revision holds yet; with --database, when the database differs from its revision's snapshot; with --applied, when revisions changed after they ran on the database.";
 
-    public override bool ReadsOnlyModel => true;
+    // --applied generates the revisions' SQL, so it needs them compiled.
+    public override bool ReadsOnlyModel => !_applied.HasValue();
 
     public override void Configure(CommandLineApplication command)
     {
         _database = command.Option("--database", "Compare the live database with the model of the revision it is at (drift made by hand).", CommandOptionType.NoValue);
+        _applied = command.Option("--applied", "Compare what ran on the database (its history) with the revisions' SQL now: edited after apply, or gone from the app.", CommandOptionType.NoValue);
+        _json = command.Option("--json", "Print JSON (with --applied).", CommandOptionType.NoValue);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
+        if (_json.HasValue() && !_applied.HasValue())
+        {
+            throw new MigrationKitException("--json is only for check --applied.", "Run `check --applied --json`.");
+        }
+
+        if (_applied.HasValue())
+        {
+            return _database.HasValue()
+                ? throw new MigrationKitException("check takes --applied or --database, not both.", "Run them as two checks.")
+                : await CheckAppliedAsync(app, _json.HasValue(), cancellationToken);
+        }
+
         if (_database.HasValue())
         {
             return await CheckDatabaseAsync(app, cancellationToken);
@@ -80,5 +99,31 @@ internal sealed class CheckCommand : CliCommand
         }
 
         return CliApplication.Failure;
+    }
+
+    /// <summary>`check --applied`: revisions edited since they ran on the database, and ones it ran that the app no longer has.</summary>
+    private static async Task<int> CheckAppliedAsync(AppScope app, bool json, CancellationToken cancellationToken)
+    {
+        var check = await app.Runner.CheckAppliedAsync(cancellationToken);
+        if (json)
+        {
+            await Out.WriteLineAsync(Output.JsonOutput.AppliedCheck(check));
+        }
+        else if (check.Changes.Count == 0)
+        {
+            await Out.WriteLineAsync(check.Applied == 0
+                ? $"Nothing to check: the history of {app.Runner.DescribeConnection()} records no applied revision."
+                : $"No change: the {check.Applied} applied {(check.Applied == 1 ? "revision runs" : "revisions run")} the SQL that ran on the database.");
+        }
+        else
+        {
+            await Out.WriteLineAsync($"Revisions changed since they ran on the database ({check.Changes.Count}):");
+            foreach (var change in check.Changes)
+            {
+                await Out.WriteLineAsync("  " + Output.HistoryOutput.Change(change, app.Graph));
+            }
+        }
+
+        return check.Changes.Count == 0 ? 0 : CliApplication.Failure;
     }
 }

@@ -50,6 +50,27 @@ internal static class JsonOutput
             Options);
     }
 
+    /// <summary><c>history --applied --json</c>: the history's rows, newest first.</summary>
+    public static string History(IEnumerable<Runner.Database.HistoryEntry> entries)
+        => JsonSerializer.Serialize(entries.OrderByDescending(e => e.Id), Options);
+
+    /// <summary><c>check --applied --json</c>: how many applied revisions were checked, and what changed.</summary>
+    public static string AppliedCheck(Runner.AppliedCheck check)
+        => JsonSerializer.Serialize(
+            new
+            {
+                check.Applied,
+                Changes = check.Changes.Select(c => new
+                {
+                    c.Applied.Revision,
+                    Kind = c.Kind == Runner.AppliedChangeKind.Edited ? "edited" : "missing",
+                    StatementsDiffering = c.Kind == Runner.AppliedChangeKind.Edited ? c.StatementsDiffering : (int?)null,
+                    Description = c.Describe(),
+                    AppliedBy = c.Applied,
+                }),
+            },
+            Options);
+
     private sealed record PartlyAppliedJson(string Direction, int PartsDone, int PartsTotal, bool StatementRunning);
 
     private sealed record RevisionJson(

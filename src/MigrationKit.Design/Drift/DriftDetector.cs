@@ -30,8 +30,8 @@ public sealed class DriftDetector
 
     /// <summary>
     /// One line per difference between the database and the model of <paramref name="revision"/>
-    /// (null: the database is at base, so the model is empty); the version table and the step
-    /// journal beside it are the tool's own, not compared.
+    /// (null: the database is at base, so the model is empty); the version table, the step
+    /// journal and the history beside it are the tool's own, not compared.
     /// </summary>
     public IReadOnlyList<string> Find(RevisionCatalog catalog, string? revision, string versionTable)
     {
@@ -64,6 +64,6 @@ public sealed class DriftDetector
         // EF's own history table and the lock table EF 9+ keeps beside it on SQLite are no one's model.
         => new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
-            versionTable, StepJournal.NameFor(versionTable), HistoryRepository.DefaultTableName, "__EFMigrationsLock",
+            versionTable, StepJournal.NameFor(versionTable), HistoryTable.NameFor(versionTable), HistoryRepository.DefaultTableName, "__EFMigrationsLock",
         };
 }

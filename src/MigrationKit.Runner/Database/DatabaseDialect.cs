@@ -91,6 +91,15 @@ internal abstract class DatabaseDialect
     /// <summary>Whether a CREATE TABLE may say IF NOT EXISTS, so a script can create the step journal wherever it runs.</summary>
     public virtual bool CreatesTablesIfNotExists => false;
 
+    /// <summary>The history's database user: an expression the database evaluates as the row is written ("NULL" where it has no users).</summary>
+    public virtual string DatabaseUserSql => "CURRENT_USER";
+
+    /// <summary>The time now by the database's clock, in the form the history's timestamps take (for a script's rows).</summary>
+    public virtual string ClockSql => "CURRENT_TIMESTAMP";
+
+    /// <summary>Milliseconds from <paramref name="column"/> to <see cref="ClockSql"/> (a script's duration); "NULL" where unknown.</summary>
+    public virtual string MillisecondsSinceSql(string column) => "NULL";
+
     /// <summary>
     /// Whether a suppressed statement that a run was interrupted in (or that failed) completed,
     /// as far as the database shows: true done, false not done and ready to run again (what a

@@ -193,6 +193,11 @@ internal sealed partial class PostgreSqlDialect : DatabaseDialect
 
     public override bool CreatesTablesIfNotExists => true;
 
+    // now() is the transaction's start; clock_timestamp() moves on within it.
+    public override string ClockSql => "clock_timestamp()";
+
+    public override string MillisecondsSinceSql(string column) => $"CAST(EXTRACT(EPOCH FROM clock_timestamp() - {column}) * 1000 AS bigint)";
+
     /// <summary>
     /// A <c>CREATE INDEX CONCURRENTLY</c> that failed or was killed leaves an INVALID index, which
     /// blocks running it again; a VALID one of that name on that table means it completed. A

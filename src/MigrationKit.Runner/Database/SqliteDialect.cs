@@ -80,6 +80,13 @@ internal sealed class SqliteDialect : DatabaseDialect
 
     public override bool CreatesTablesIfNotExists => true;
 
+    public override string DatabaseUserSql => "NULL";
+
+    // The text form EF Core's SQLite provider writes a DateTime in, to the millisecond.
+    public override string ClockSql => "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+
+    public override string MillisecondsSinceSql(string column) => $"CAST(ROUND((julianday('now') - julianday({column})) * 86400000) AS INTEGER)";
+
     public override string ForeignKeyViolationsQuery => "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check";
 
     // A failed statement does not end a script's transaction; a CHECK with OR ROLLBACK does, so the

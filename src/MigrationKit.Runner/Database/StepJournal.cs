@@ -1,8 +1,5 @@
 using System.Data.Common;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using Microsoft.EntityFrameworkCore.Storage;
 using MigrationKit.Core;
 
@@ -20,33 +17,23 @@ internal sealed class StepJournal(
     Lazy<IMigrationsSqlGenerator> sqlGenerator,
     ISqlGenerationHelper sqlHelper,
     Lazy<IRelationalTypeMappingSource> typeMappings)
+    : ToolTable(NameFor(versionTable), sqlGenerator, sqlHelper, typeMappings)
 {
     private static readonly string[] Columns = ["revision", "direction", "parts_done", "parts_total", "statement_running", "checksum"];
 
-    public string Name { get; } = NameFor(versionTable);
-
     public static string NameFor(string versionTable) => versionTable + "_steps";
 
-    public IReadOnlyList<MigrationCommand> CreateCommands()
-    {
-        var create = new CreateTableOperation
-        {
-            Name = Name,
-            Columns =
-            {
-                Text(Columns[0], 255),
-                Text(Columns[1], 16),
-                Number(Columns[2]),
-                Number(Columns[3]),
-                Number(Columns[4]),
-                Text(Columns[5], 64),
-            },
-            PrimaryKey = new AddPrimaryKeyOperation { Name = Name + "_pkc", Table = Name, Columns = [Columns[0]] },
-        };
-        return sqlGenerator.Value.Generate([create]);
-    }
+    public IReadOnlyList<MigrationCommand> CreateCommands() => Create(
+    [
+        Column(Columns[0], typeof(string), 255),
+        Column(Columns[1], typeof(string), 16),
+        Column(Columns[2], typeof(int)),
+        Column(Columns[3], typeof(int)),
+        Column(Columns[4], typeof(int)),
+        Column(Columns[5], typeof(string), 64),
+    ]);
 
-    public string SelectSql => Select(sqlHelper.DelimitIdentifier, Name);
+    public string SelectSql => Select(Delimit, Name);
 
     public static string Select(Func<string, string> delimit, string table)
         => $"SELECT {string.Join(", ", Columns.Select(delimit))} FROM {delimit(table)}";
@@ -55,16 +42,15 @@ internal sealed class StepJournal(
     public IReadOnlyList<string> WriteSql(JournalEntry entry) =>
     [
         DeleteSql(entry.Revision),
-        $"INSERT INTO {sqlHelper.DelimitIdentifier(Name)} ({string.Join(", ", Columns.Select(c => sqlHelper.DelimitIdentifier(c)))}) VALUES ("
+        $"INSERT INTO {Delimit(Name)} ({string.Join(", ", Columns.Select(Delimit))}) VALUES ("
         + $"{Literal(entry.Revision)}, {Literal(Direction(entry.Direction))}, {entry.PartsDone}, {entry.PartsTotal}, "
-        + $"{(entry.StatementRunning ? 1 : 0)}, {Literal(entry.Checksum)})" + sqlHelper.StatementTerminator,
+        + $"{(entry.StatementRunning ? 1 : 0)}, {Literal(entry.Checksum)})" + Terminator,
     ];
 
     public string DeleteSql(string revision)
-        => $"DELETE FROM {sqlHelper.DelimitIdentifier(Name)} WHERE {sqlHelper.DelimitIdentifier(Columns[0])} = {Literal(revision)}"
-           + sqlHelper.StatementTerminator;
+        => $"DELETE FROM {Delimit(Name)} WHERE {Delimit(Columns[0])} = {Literal(revision)}" + Terminator;
 
-    public string DeleteAllSql => $"DELETE FROM {sqlHelper.DelimitIdentifier(Name)}" + sqlHelper.StatementTerminator;
+    public string DeleteAllSql => $"DELETE FROM {Delimit(Name)}" + Terminator;
 
     /// <summary>The journal's rows, read with a command of the caller's (a plain connection or EF Core's).</summary>
     public static async Task<IReadOnlyList<JournalEntry>> ReadAsync(DbCommand command, CancellationToken cancellationToken)
@@ -85,43 +71,7 @@ internal sealed class StepJournal(
         return entries;
     }
 
-    /// <summary>
-    /// What the revision's commands were when a row was written: a resumed run of edited commands
-    /// would skip or repeat the wrong parts.
-    /// </summary>
-    public static string Checksum(IEnumerable<MigrationCommand> commands)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var command in commands)
-        {
-            hash.AppendData(Encoding.UTF8.GetBytes((command.TransactionSuppressed ? "1" : "0") + command.CommandText + "\0"));
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset())[..32];
-    }
-
-    private static string Direction(MigrationDirection direction) => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
-
-    private AddColumnOperation Text(string name, int length) => new()
-    {
-        Name = name,
-        Table = Name,
-        ClrType = typeof(string),
-        MaxLength = length,
-        IsNullable = false,
-        ColumnType = typeMappings.Value.FindMapping(typeof(string), null, false, false, length, null, false, null, null)?.StoreType,
-    };
-
-    private AddColumnOperation Number(string name) => new()
-    {
-        Name = name,
-        Table = Name,
-        ClrType = typeof(int),
-        IsNullable = false,
-        ColumnType = typeMappings.Value.FindMapping(typeof(int))?.StoreType,
-    };
-
-    private string Literal(string text) => typeMappings.Value.GetMapping(typeof(string)).GenerateSqlLiteral(text);
+    internal static string Direction(MigrationDirection direction) => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 }
 
 /// <summary>

@@ -18,7 +18,7 @@ internal static class PostgresCatalog
 {
     private const string UserRelation = """
         n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
-        AND c.relname NOT IN ('migratekit_version', 'migratekit_version_steps')
+        AND c.relname NOT IN ('migratekit_version', 'migratekit_version_steps', 'migratekit_history')
         """;
 
     private static readonly string[] Queries =

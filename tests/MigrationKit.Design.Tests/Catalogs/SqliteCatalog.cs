@@ -15,7 +15,7 @@ namespace MigrationKit.Design.Tests.Catalogs;
 /// </remarks>
 internal static class SqliteCatalog
 {
-    private const string UserTable = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT IN ('migratekit_version', 'migratekit_version_steps')";
+    private const string UserTable = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT IN ('migratekit_version', 'migratekit_version_steps', 'migratekit_history')";
 
     private static readonly string[] Queries =
     [

@@ -1,4 +1,4 @@
-namespace MigrationKit.Lint.Sql;
+namespace MigrationKit.Runner.Sql;
 
 /// <summary>
 /// Splits SQL text into statements of tokens, enough to read the shape of DDL: comments dropped,

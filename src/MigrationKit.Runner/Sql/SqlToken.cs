@@ -1,4 +1,4 @@
-namespace MigrationKit.Lint.Sql;
+namespace MigrationKit.Runner.Sql;
 
 internal enum SqlTokenKind
 {
