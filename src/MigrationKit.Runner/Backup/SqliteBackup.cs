@@ -12,10 +12,16 @@ internal sealed class SqliteBackup(BackupOptions options) : DatabaseBackup(optio
 {
     protected override Task WriteAsync(DbConnection connection, string path, CancellationToken cancellationToken)
     {
-        // Unpooled, so that the file is closed, and can be renamed, once the copy is done.
-        using var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ConnectionString);
-        ((SqliteConnection)connection).BackupDatabase(destination);
+        Copy(connection, path);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Copies the database open on <paramref name="source"/> to the file <paramref name="path"/> (also the copy a rehearsal runs on).</summary>
+    internal static void Copy(DbConnection source, string path)
+    {
+        // Unpooled, so that the file is closed, and can be renamed or deleted, once the copy is done.
+        using var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ConnectionString);
+        ((SqliteConnection)source).BackupDatabase(destination);
     }
 
     protected override string DefaultDirectory(DbConnection connection) => Path.GetDirectoryName(DatabaseFile(connection))!;

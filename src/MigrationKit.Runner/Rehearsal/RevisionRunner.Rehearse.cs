@@ -58,7 +58,7 @@ public sealed partial class RevisionRunner
                 return await RehearsePlanAsync(plan, database, onCopy: false, cancellationToken);
             }
 
-            await using var copy = await SqliteCopy.CreateAsync(_connection.DbConnection, cancellationToken);
+            await using var copy = await SqliteCopy.CreateAsync(_connection.DbConnection);
             var original = _connection.ConnectionString;
             await _connection.CloseAsync();
             _connection.ConnectionString = copy.ConnectionString;

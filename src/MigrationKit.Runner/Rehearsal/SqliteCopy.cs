@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Reflection;
 using MigrationKit.Core;
 
 namespace MigrationKit.Runner.Rehearsal;
@@ -22,8 +21,8 @@ internal sealed class SqliteCopy : IAsyncDisposable
     /// <summary>The source's connection string, pointing at the copy, unpooled so that nothing holds the file once closed.</summary>
     public string ConnectionString { get; }
 
-    /// <param name="source">An open Microsoft.Data.Sqlite connection. The runner references no provider, so its BackupDatabase is found by reflection.</param>
-    public static async Task<SqliteCopy> CreateAsync(DbConnection source, CancellationToken cancellationToken)
+    /// <param name="source">An open Microsoft.Data.Sqlite connection.</param>
+    public static async Task<SqliteCopy> CreateAsync(DbConnection source)
     {
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"migratekit-rehearsal-{Guid.NewGuid():N}.db");
         var builder = new DbConnectionStringBuilder { ConnectionString = source.ConnectionString };
@@ -37,24 +36,13 @@ internal sealed class SqliteCopy : IAsyncDisposable
         var copy = new SqliteCopy(path, builder.ConnectionString);
         try
         {
-            await using var target = (DbConnection)Activator.CreateInstance(source.GetType(), copy.ConnectionString)!;
-            await target.OpenAsync(cancellationToken);
-            var backup = source.GetType().GetMethod("BackupDatabase", [source.GetType()])
-                         ?? throw new MigrationKitException($"This version of {source.GetType().FullName} has no BackupDatabase method, which a rehearsal on SQLite needs.");
-            try
-            {
-                backup.Invoke(source, [target]);
-            }
-            catch (TargetInvocationException e) when (e.InnerException is DbException inner)
-            {
-                throw new MigrationKitException($"Cannot copy the database to '{path}' for the rehearsal: {RevisionRunner.OneLine(inner.Message)}",
-                    "The copy goes to the temporary folder (TMPDIR): it needs room for the whole database.", inner);
-            }
+            Backup.SqliteBackup.Copy(source, path);
         }
-        catch
+        catch (Microsoft.Data.Sqlite.SqliteException e)
         {
             await copy.DisposeAsync();
-            throw;
+            throw new MigrationKitException($"Cannot copy the database to '{path}' for the rehearsal: {RevisionRunner.OneLine(e.Message)}",
+                "The copy goes to the temporary folder (TMPDIR): it needs room for the whole database.", e);
         }
 
         return copy;
