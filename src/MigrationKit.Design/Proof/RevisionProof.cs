@@ -183,12 +183,21 @@ internal sealed class RevisionProof
     }
 
     /// <summary>
-    /// The downgrade target that undoes <paramref name="revision"/> alone: its first parent, on its
-    /// own branch (<c>REV@PARENT</c>, so a sibling applied beside it stays), or <c>REV@base</c>. A
-    /// merge goes back to all its parents applied.
+    /// The downgrade target that undoes <paramref name="revision"/> alone: a parent, on its own
+    /// branch (<c>REV@PARENT</c>, so a sibling applied beside it stays), or <c>REV@base</c>. A merge
+    /// goes back to all its parents applied. Its parent is one that no other parent stands on: in a
+    /// diamond (A, B on A, a merge of A and B) the way down to A would undo B too.
     /// </summary>
-    private static string DowngradeTarget(RevisionInfo revision)
-        => revision.Parents.Count == 0 ? $"{revision.Id}@base" : $"{revision.Id}@{revision.Parents[0]}";
+    private string DowngradeTarget(RevisionInfo revision)
+    {
+        if (revision.Parents.Count == 0)
+        {
+            return $"{revision.Id}@base";
+        }
+
+        var top = revision.Parents.First(parent => revision.Parents.All(other => other == parent || !Graph.Applied([other]).Contains(parent)));
+        return $"{revision.Id}@{top}";
+    }
 
     /// <summary>
     /// The revision whose snapshot is the model with the revision's parents and dependencies
