@@ -5,7 +5,7 @@ using static MigrationKit.EndToEnd.Infrastructure.ToolAssert;
 
 namespace MigrationKit.EndToEnd;
 
-/// <summary>`upgrade --backup` and the <c>"backup"</c> settings, as a user types them (the backup itself: Runner.Tests' BackupTests).</summary>
+/// <summary>`upgrade --backup`, `downgrade --backup` and the <c>"backup"</c> settings, as a user types them (the backup itself: Runner.Tests' BackupTests).</summary>
 [Collection(PackedToolCollection.Name)]
 public sealed class BackupTests(PackedTool tool)
 {
@@ -60,5 +60,37 @@ public sealed class BackupTests(PackedTool tool)
         Assert.Equal(
             "--backup backs up the live database, so it cannot be used with --sql. Back the database up before running the script (pg_dump -Fc, or sqlite3's .backup).",
             FailedInOneLine(await app.RunAsync(database.Environment, "upgrade", "head", "--sql", "--backup", "--no-build")));
+
+        // downgrade: the same refusal, and the setting's backup before a downgrade that drops t2 and its row.
+        Assert.Equal(
+            "--backup backs up the live database, so it cannot be used with --sql. Back the database up before running the script (pg_dump -Fc, or sqlite3's .backup).",
+            FailedInOneLine(await app.RunAsync(database.Environment, "downgrade", "ba0000000002:base", "--sql", "--backup", "--no-build")));
+        await database.ExecuteAsync("INSERT INTO t2 (\"Id\") VALUES (42)");
+        var down = Succeeded(await app.RunAsync(production, "downgrade", "ba0000000001", "--no-build"));
+        Assert.Contains("Backing up first: environment Production is in backup.environments of migratekit.json", down.StandardError, StringComparison.Ordinal);
+        Assert.Equal(["t1"], await database.TablesAsync());
+        Assert.Equal(["ba0000000001"], await database.VersionRowsAsync());
+        var downFile = Assert.Single(Directory.GetFiles(snapshots), f => f != file);
+        var restore = Assert.Single(down.ErrorLines, l => l.StartsWith($"Backup: {downFile} (", StringComparison.Ordinal));
+
+        // The restore command as printed (the password from the environment, as a user would give it) puts t2 and its row back.
+        await RestoreAsync(restore, new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString).Password!);
+        Assert.Equal(["t1", "t2"], await database.TablesAsync());
+        Assert.Equal(["42"], await database.QueryAsync("SELECT \"Id\"::text FROM t2"));
+        Assert.Equal(["ba0000000002"], await database.VersionRowsAsync());
+    }
+
+    private static async Task RestoreAsync(string backupLine, string password)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(backupLine[(backupLine.IndexOf("to restore it: ", StringComparison.Ordinal) + "to restore it: ".Length)..]);
+        start.Environment["PGPASSWORD"] = password;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, await output + error);
     }
 }

@@ -7,7 +7,7 @@ using Serilog;
 namespace MigrationKit.Cli.Commands;
 
 /// <summary>
-/// --backup[=PATH], --no-backup, --pg-dump and --environment of upgrade, over the
+/// --backup[=PATH], --no-backup, --pg-dump and --environment of upgrade and downgrade, over the
 /// <c>"backup"</c> settings (<see cref="BackupSettings"/>): whether and where the run backs the
 /// database up before its first step (<see cref="RunnerOptions.Backup"/>).
 /// </summary>
@@ -29,7 +29,7 @@ internal sealed class BackupOption
         _pgDump = command.Option("--pg-dump <PATH>", "PostgreSQL: the pg_dump --backup runs. Default: the one on PATH.", CommandOptionType.SingleValue);
         _environment = command.Option(
             "--environment <NAME>",
-            "The environment the upgrade runs in, for backup.environments. Default: $DOTNET_ENVIRONMENT, then $ASPNETCORE_ENVIRONMENT.",
+            "The environment the run is in, for backup.environments. Default: $DOTNET_ENVIRONMENT, then $ASPNETCORE_ENVIRONMENT.",
             CommandOptionType.SingleValue);
     }
 

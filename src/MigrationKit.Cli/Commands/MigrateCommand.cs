@@ -17,7 +17,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private CommandOption _strict = null!;
     private CommandOption _refuseDataLoss = null!;
     private RehearseOptions? _rehearse;
-    private BackupOption? _backup;
+    private BackupOption _backup = null!;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -43,8 +43,10 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         {
             _strict = command.Option("--strict", "Fail before running anything when lint finds what no revision acknowledges (setting: \"lint\": {\"strict\": true}).", CommandOptionType.NoValue);
             _rehearse = new RehearseOptions(command);
-            _backup = new BackupOption(command);
         }
+
+        // Both directions: a downgrade is the step most likely to lose data (it drops what upgrades added).
+        _backup = new BackupOption(command);
         _refuseDataLoss = command.Option(
             "--refuse-data-loss",
             "Stop before a revision that would lose rows or values on this database (counted first); the revisions before it stay applied.",
@@ -59,7 +61,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         var live = _live.Over(app.Settings.LiveDatabase);
         if (_rehearse?.Requested == true)
         {
-            if (_backup?.Requested == true)
+            if (_backup.Requested)
             {
                 // A rehearsal changes nothing (its transaction is rolled back), so there is nothing to back up for.
                 throw new MigrationKitException("--backup cannot be used with --rehearse: a rehearsal changes nothing.",
@@ -77,10 +79,10 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             if (_refuseDataLoss.HasValue())
             {
                 throw new MigrationKitException("--refuse-data-loss counts rows on the live database, so it cannot be used with --sql.",
-                    "Run the upgrade without --sql to have its data loss counted.");
+                    $"Run {Name} without --sql to have its data loss counted.");
             }
 
-            if (_backup?.Requested == true)
+            if (_backup.Requested)
             {
                 throw new MigrationKitException("--backup backs up the live database, so it cannot be used with --sql.",
                     "Back the database up before running the script (pg_dump -Fc, or sqlite3's .backup).");
@@ -102,7 +104,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), InterruptedStatementCompleted(), live,
                 direction == MigrationDirection.Upgrade ? plan => Lint(app, runner!, plan, live) : null,
                 _refuseDataLoss.HasValue(),
-                _backup?.Choose(app.Settings, app.Location.ProjectDirectory, app.Context.Database.ProviderName)));
+                _backup.Choose(app.Settings, app.Location.ProjectDirectory, app.Context.Database.ProviderName)));
         if (direction == MigrationDirection.Upgrade)
         {
             await runner.UpgradeAsync(target, cancellationToken);

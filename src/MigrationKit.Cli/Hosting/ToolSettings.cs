@@ -56,7 +56,7 @@ internal sealed record ToolSettings
     /// <summary>`upgrade` and `downgrade` stop before a revision that would lose data, as with `--refuse-data-loss`.</summary>
     public bool RefuseDataLoss { get; init; }
 
-    /// <summary>`upgrade --backup` by default in the environments named, and where backups go.</summary>
+    /// <summary>`upgrade --backup` and `downgrade --backup` by default in the environments named, and where backups go.</summary>
     public BackupSettings? Backup { get; init; }
 
     /// <summary>The safe forms autogenerate writes for a live PostgreSQL database; all off by default.</summary>
@@ -121,7 +121,7 @@ internal sealed record ContextSettings
 /// <summary>The <c>"backup"</c> group of <c>migratekit.json</c>: <c>{"environments": ["Production"], "directory": "backups"}</c>.</summary>
 internal sealed record BackupSettings
 {
-    /// <summary>`upgrade` backs up as with `--backup` when the environment (`--environment`, $DOTNET_ENVIRONMENT, $ASPNETCORE_ENVIRONMENT) is one of these, in any case.</summary>
+    /// <summary>`upgrade` and `downgrade` back up as with `--backup` when the environment (`--environment`, $DOTNET_ENVIRONMENT, $ASPNETCORE_ENVIRONMENT) is one of these, in any case.</summary>
     public List<string>? Environments { get; init; }
 
     /// <summary>Folder, relative to the project, of timestamped backups; default beside a SQLite file, else <c>backups</c>.</summary>

@@ -24,7 +24,7 @@ internal abstract class DatabaseBackup(BackupOptions options)
             DatabaseDialect.SqliteProvider => new SqliteBackup(options),
             _ => throw new MigrationKitException(
                 $"--backup can back up PostgreSQL and SQLite databases, not one of {provider ?? "an unknown provider"}; nothing was run.",
-                "Back the database up with its own tools, then run the upgrade without --backup."),
+                "Back the database up with its own tools, then run without --backup."),
         };
 
     /// <summary>Refuses, once connected and before the plan runs, what would make the backup fail (an old pg_dump).</summary>
