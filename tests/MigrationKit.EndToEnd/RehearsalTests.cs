@@ -53,6 +53,7 @@ public sealed class RehearsalTests(PackedTool tool)
         Assert.True(json.GetProperty("succeeded").GetBoolean());
         Assert.True(json.GetProperty("locksObserved").GetBoolean());
         Assert.Equal(JsonValueKind.Null, json.GetProperty("failure").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("refused").ValueKind);
         Assert.Equal([Accounts], json.GetProperty("from").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal([Changes], json.GetProperty("to").EnumerateArray().Select(e => e.GetString()));
         var revision = json.GetProperty("revisions").EnumerateArray().Single();
@@ -88,6 +89,12 @@ public sealed class RehearsalTests(PackedTool tool)
         Assert.StartsWith($"Rehearsal of upgrade {Accounts} -> {Changes} on database ", strict.OutputLines[0], StringComparison.Ordinal);
         Assert.StartsWith("  lint require-concurrent-index-creation (accounts): ", strict.OutputLines[6], StringComparison.Ordinal);
         Assert.Matches(@"^Rehearsed 1 revision, 3 statements in \d+\.\d+ (ms|s)\. Everything was rolled back: nothing was changed\.$", strict.OutputLines[^1]);
+        // The Markdown summary (a CI job's) says so too, rather than "Passed".
+        var strictMarkdown = await app.RunAsync(env, "upgrade", "head", "--rehearse", "--strict", "--markdown", "--no-build");
+        FailedInOneLine(strictMarkdown);
+        Assert.StartsWith(
+            "**Failed.** Lint found 1 unacknowledged finding: with --strict the real upgrade would not run. Rehearsed 1 revision, 3 statements in ",
+            strictMarkdown.OutputLines[1], StringComparison.Ordinal);
         Assert.Equal([Accounts], await database.VersionRowsAsync());
         Assert.Equal(catalog, await CatalogAsync(database));
 
@@ -117,6 +124,13 @@ public sealed class RehearsalTests(PackedTool tool)
         Assert.Equal([Accounts], await database.VersionRowsAsync());
         Assert.Equal(catalog, await CatalogAsync(database));
         Assert.Equal(["1 one", "2 two"], await database.QueryAsync("SELECT id || ' ' || name FROM accounts ORDER BY id"));
+        var refusedJson = await app.RunAsync(env, "upgrade", Drops, "--rehearse", "--refuse-data-loss", "--json", "--no-build");
+        var refusal = FailedInOneLine(refusedJson);
+        json = JsonDocument.Parse(refusedJson.StandardOutput).RootElement;
+        Assert.True(json.GetProperty("succeeded").GetBoolean());
+        Assert.Equal(refusal[..refusal.IndexOf(" Move or delete", StringComparison.Ordinal)], json.GetProperty("refused").GetString());
+        Assert.Equal(2, json.GetProperty("revisions")[1].GetProperty("dataLoss").EnumerateArray().Single().GetProperty("count").GetInt64());
+        Assert.Equal([Accounts], await database.VersionRowsAsync());
         // Without it the same rehearsal passes: the refusal is the option's.
         Succeeded(await app.RunAsync(env, "upgrade", Drops, "--rehearse", "--no-build"));
 
