@@ -3,6 +3,7 @@ using MigrationKit.Cli.Output;
 using MigrationKit.Core;
 using MigrationKit.Lint;
 using MigrationKit.Runner;
+using MigrationKit.Runner.Rehearsal;
 
 namespace MigrationKit.Cli.Commands;
 
@@ -62,30 +63,43 @@ internal sealed class RehearseOptions
         var report = await runner.RehearseUpgradeAsync(target, cancellationToken);
         var revisions = report.Steps.Select(s => s.Step.Revision.Id).ToList();
         var findings = new RevisionLinter(app.Context, AppScope.LintSettingsFor(live)).Lint(runner, revisions);
-        await output.WriteLineAsync(_json.HasValue() ? RehearsalOutput.Json(report, findings)
-            : _markdown.HasValue() ? RehearsalOutput.Markdown(report, findings)
+        // Decided before the report is printed: a Markdown summary or a script must not read "passed" when the exit is 1.
+        var refusal = Refusal(report, findings, strict, refuseDataLoss);
+        var refused = report.Succeeded ? refusal?.Message : null;
+        await output.WriteLineAsync(_json.HasValue() ? RehearsalOutput.Json(report, findings, refused)
+            : _markdown.HasValue() ? RehearsalOutput.Markdown(report, findings, refused)
             : RehearsalOutput.Text(report, findings));
+        if (refusal is not null)
+        {
+            throw refusal;
+        }
 
+        return 0;
+    }
+
+    /// <summary>Why the rehearsal exits 1: a statement failed, or the real upgrade would refuse to run (or stop part-way); null when it would run.</summary>
+    private static MigrationKitException? Refusal(RehearsalReport report, IReadOnlyList<LintFinding> findings, bool strict, bool refuseDataLoss)
+    {
         if (!report.Succeeded)
         {
-            throw new MigrationKitException(RehearsalOutput.Summary(report));
+            return new MigrationKitException(RehearsalOutput.Summary(report));
         }
 
         var unacknowledged = findings.Count(f => !f.IsAcknowledged);
         if (strict && unacknowledged > 0)
         {
-            throw new MigrationKitException(
+            return new MigrationKitException(
                 $"Lint found {unacknowledged} unacknowledged finding{(unacknowledged == 1 ? "" : "s")}: with --strict the real upgrade would not run.",
                 "Make the changes the safe way, or acknowledge each on its revision with [AcknowledgeLint(\"rule-id\", \"reason\")].");
         }
 
         if (refuseDataLoss && report.Steps.SelectMany(s => s.DataLoss).FirstOrDefault(l => l.Count > 0) is { } loss)
         {
-            throw new MigrationKitException(
+            return new MigrationKitException(
                 $"{loss.Step.Describe()} would lose data ({loss}): with --refuse-data-loss the real upgrade would stop before it.",
                 "Move or delete the data first, or run without --refuse-data-loss (setting refuseDataLoss).");
         }
 
-        return 0;
+        return null;
     }
 }

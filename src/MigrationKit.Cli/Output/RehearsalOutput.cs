@@ -54,12 +54,14 @@ internal static class RehearsalOutput
         return text.Append(Summary(report)).ToString();
     }
 
-    public static string Markdown(RehearsalReport report, IReadOnlyList<LintFinding> findings)
+    /// <param name="refused">Why the real upgrade would not run, or would stop (--strict, --refuse-data-loss), though every statement ran.</param>
+    public static string Markdown(RehearsalReport report, IReadOnlyList<LintFinding> findings, string? refused)
     {
         var text = new StringBuilder()
             .Append("### Rehearsal of `upgrade ").Append(Heads(report.HeadsBefore)).Append(" -> ").Append(Heads(report.HeadsAfter))
             .Append("` on ").AppendLine(Cell(report.Database)).AppendLine()
-            .Append(report.Succeeded ? "**Passed.** " : "**Failed.** ").AppendLine(Cell(Summary(report))).AppendLine()
+            .Append(report.Succeeded && refused is null ? "**Passed.** " : "**Failed.** ")
+            .AppendLine(Cell(refused is null ? Summary(report) : refused + " " + Summary(report))).AppendLine()
             .AppendLine(Cell(How(report))).AppendLine();
         foreach (var step in report.Steps)
         {
@@ -97,7 +99,8 @@ internal static class RehearsalOutput
         return text.ToString().TrimEnd() + "\n";
     }
 
-    public static string Json(RehearsalReport report, IReadOnlyList<LintFinding> findings)
+    /// <param name="refused">As for <see cref="Markdown"/>.</param>
+    public static string Json(RehearsalReport report, IReadOnlyList<LintFinding> findings, string? refused)
         => JsonSerializer.Serialize(
             new ReportJson(
                 report.Database,
@@ -107,6 +110,7 @@ internal static class RehearsalOutput
                 report.HeadsAfter,
                 report.Succeeded,
                 report.Failure is { } failure ? new FailureJson(failure.Step.Revision.Id, failure.Statement, failure.Error) : null,
+                refused,
                 report.Steps.Select(s => new RevisionJson(
                     s.Step.Revision.Id,
                     s.Step.Revision.Message,
@@ -227,7 +231,7 @@ internal static class RehearsalOutput
 
     private sealed record ReportJson(
         string Database, bool OnCopy, bool LocksObserved, IReadOnlyList<string> From, IReadOnlyList<string> To, bool Succeeded,
-        FailureJson? Failure, IReadOnlyList<RevisionJson> Revisions);
+        FailureJson? Failure, string? Refused, IReadOnlyList<RevisionJson> Revisions);
 
     private sealed record FailureJson(string Revision, int? Statement, string Error);
 
