@@ -23,7 +23,7 @@ internal static class Logging
             .CreateLogger();
     }
 
-    /// <summary>Plain lines for progress, a visible prefix for what needs attention.</summary>
+    /// <summary>Plain lines for progress, a visible prefix for what needs attention, and the fleet target a line is about.</summary>
     private sealed class LevelPrefix : ILogEventEnricher
     {
         public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
@@ -32,6 +32,10 @@ internal static class Logging
                 LogEventLevel.Warning => "WARNING: ",
                 LogEventLevel.Error or LogEventLevel.Fatal => "ERROR: ",
                 _ => "",
-            }));
+            } + Target(logEvent)));
+
+        /// <summary>Over a fleet, whose line it is: <c>[tenant_017] </c> (the fleet runner's FleetTarget property).</summary>
+        private static string Target(LogEvent logEvent)
+            => logEvent.Properties.TryGetValue("FleetTarget", out var target) && target is ScalarValue { Value: string name } ? $"[{name}] " : "";
     }
 }

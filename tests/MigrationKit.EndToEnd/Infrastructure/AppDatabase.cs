@@ -31,6 +31,9 @@ public sealed class AppDatabase : ScratchDatabase
     public static AppDatabase PostgresNotCreated(out string name)
         => new(Postgres, PostgresServer.NewDatabaseName(PostgresServer.ConnectionString, out name), null);
 
+    /// <summary>A PostgreSQL database that exists already (a fleet's target).</summary>
+    public static AppDatabase PostgresAt(string connectionString) => new(Postgres, connectionString, null);
+
     public static AppDatabase SqliteFile(string path) => new(Sqlite, $"Data Source={path}", null);
 
     public static async Task<bool> PostgresDatabaseExistsAsync(string name)
