@@ -85,7 +85,7 @@ public sealed class FleetTests(PackedTool tool, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Sqlite_files_from_a_targets_file_and_from_a_glob_in_the_project_folder_all_reach_head()
+    public async Task Sqlite_files_from_a_targets_file_and_a_glob_in_the_project_folder_upgrade_downgrade_and_stamp_with_yes()
     {
         var app = await SlowAsync(tool);
         var subfolder = "fleet-" + Guid.NewGuid().ToString("N")[..8];
@@ -109,6 +109,20 @@ public sealed class FleetTests(PackedTool tool, ITestOutputHelper output)
                 using var database = AppDatabase.SqliteFile(Path.Combine(tenants, $"{file}.db"));
                 Assert.Equal([Head], await database.VersionRowsAsync());
             }
+
+            // downgrade and stamp over the same fleet; stamp asks for --yes first.
+            var downgrade = Succeeded(await app.RunAsync(environment, "downgrade", Slow[2], "--targets", targets, "--json", "--no-build"));
+            using (var report = JsonDocument.Parse(downgrade.StandardOutput))
+            {
+                Assert.All(report.RootElement.GetProperty("targets").EnumerateArray(), t => Assert.Equal(Slow[2], t.GetProperty("after")[0].GetString()));
+            }
+
+            Assert.Equal("stamp over a fleet needs --yes: it writes every target's version table and runs nothing.",
+                FailedInOneLine(await app.RunAsync(environment, "stamp", "head", "--targets", targets, "--no-build")));
+            var stamp = Succeeded(await app.RunAsync(environment, "stamp", "head", "--targets", targets, "--yes", "--no-build"));
+            Assert.StartsWith("stamp head over 3 targets: 3 changed", stamp.OutputLines[0]);
+            using var stamped = AppDatabase.SqliteFile(Path.Combine(tenants, "b.db"));
+            Assert.Equal(([Head], SlowTablesUpTo(3)), (await stamped.VersionRowsAsync(), await stamped.TablesAsync()));
         }
         finally
         {
