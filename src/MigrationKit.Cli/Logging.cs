@@ -10,11 +10,21 @@ namespace MigrationKit.Cli;
 /// </summary>
 internal static class Logging
 {
+    private static volatile bool s_quietFleetSteps;
+
+    /// <summary>
+    /// Leaves out a fleet's per-target information lines (its steps), which would break the
+    /// progress line rewritten in place on a terminal; warnings and errors still show.
+    /// </summary>
+    public static void QuietFleetSteps() => s_quietFleetSteps = !Log.IsEnabled(LogEventLevel.Debug);
+
     public static void Configure(bool verbose)
     {
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Information)
             .Enrich.With(new LevelPrefix())
+            // On a terminal the fleet's progress line says what its targets' step lines would.
+            .Filter.ByExcluding(e => s_quietFleetSteps && e.Level < LogEventLevel.Warning && e.Properties.ContainsKey("FleetTarget"))
             .WriteTo.Console(
                 // With --verbose, times show where a slow run spends them.
                 outputTemplate: verbose ? "{Timestamp:HH:mm:ss.fff} {LevelPrefix}{Message:lj}{NewLine}" : "{LevelPrefix}{Message:lj}{NewLine}",

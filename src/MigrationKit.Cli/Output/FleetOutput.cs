@@ -20,7 +20,17 @@ internal sealed class FleetOutput(TextWriter error, bool terminal) : IProgress<F
     private int _shown;
     private FleetProgress? _last;
 
-    public static FleetOutput ForConsole() => new(Console.Error, !Console.IsErrorRedirected);
+    /// <summary>On standard error; on a terminal the targets' step lines are left out (but with --verbose), the progress line standing for them.</summary>
+    public static FleetOutput ForConsole()
+    {
+        var terminal = !Console.IsErrorRedirected;
+        if (terminal)
+        {
+            Logging.QuietFleetSteps();
+        }
+
+        return new(Console.Error, terminal);
+    }
 
     public void Report(FleetProgress value)
     {
