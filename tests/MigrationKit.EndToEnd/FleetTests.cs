@@ -131,6 +131,39 @@ public sealed class FleetTests(PackedTool tool, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Check_database_over_a_fleet_fails_the_target_that_drifted_and_the_report_holds_its_differences()
+    {
+        var app = await SlowAsync(tool);
+        using var folder = new TempDirectory();
+        // Both at base: the model to compare with is empty, so a table made by hand is drift.
+        await File.WriteAllTextAsync(folder.File("clean.db"), "");
+        using (var drifted = AppDatabase.SqliteFile(folder.File("drifted.db")))
+        {
+            await drifted.ExecuteAsync("CREATE TABLE notes (id INTEGER PRIMARY KEY)");
+        }
+
+        var targets = folder.File("targets.json");
+        await File.WriteAllTextAsync(targets, $$"""
+            [{"name": "clean", "connection": "Data Source={{folder.File("clean.db")}}"},
+             {"name": "drifted", "connection": "Data Source={{folder.File("drifted.db")}}"}]
+            """);
+        var environment = new Dictionary<string, string?> { [ThrowawayApp.ProviderVariable] = AppDatabase.Sqlite };
+
+        var check = await app.RunAsync(environment, "check", "--database", "--targets", targets, "--continue-on-error",
+            "--report", folder.File("report.json"), "--no-build");
+
+        Assert.True(check.ExitCode == 1, check.ToString());
+        NoStackTrace(check);
+        Assert.Contains("FAILED drifted: differs from the model of revision base (1): table notes: in the database, not in the model", check.ErrorLines);
+        Assert.DoesNotContain(check.ErrorLines, l => l.StartsWith("FAILED clean", StringComparison.Ordinal));
+        Assert.Equal("Failed (1): drifted", check.OutputLines[^1]);
+        using var report = JsonDocument.Parse(await File.ReadAllTextAsync(folder.File("report.json")));
+        var entries = report.RootElement.GetProperty("targets").EnumerateArray().ToList();
+        Assert.Equal(["unchanged", "failed"], entries.Select(t => t.GetProperty("status").GetString()));
+        Assert.Equal("table notes: in the database, not in the model", entries[1].GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Each_schema_brings_every_tenants_schema_to_head_with_its_own_version_table()
     {
         var app = await SlowAsync(tool);
