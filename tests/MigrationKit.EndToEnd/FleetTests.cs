@@ -112,9 +112,9 @@ public sealed class FleetTests(PackedTool tool, ITestOutputHelper output)
 
             // downgrade and stamp over the same fleet; stamp asks for --yes first.
             var downgrade = Succeeded(await app.RunAsync(environment, "downgrade", Slow[2], "--targets", targets, "--json", "--no-build"));
-            using (var report = JsonDocument.Parse(downgrade.StandardOutput))
+            using (var downgraded = JsonDocument.Parse(downgrade.StandardOutput))
             {
-                Assert.All(report.RootElement.GetProperty("targets").EnumerateArray(), t => Assert.Equal(Slow[2], t.GetProperty("after")[0].GetString()));
+                Assert.All(downgraded.RootElement.GetProperty("targets").EnumerateArray(), t => Assert.Equal(Slow[2], t.GetProperty("after")[0].GetString()));
             }
 
             Assert.Equal("stamp over a fleet needs --yes: it writes every target's version table and runs nothing.",
