@@ -13,10 +13,13 @@ internal static class MigrationLockKey
     /// <summary>
     /// Derived from the database and version table so that two apps sharing a server (or two
     /// version tables in one database) do not wait for each other, and stable across processes.
+    /// With a schema per tenant, from the schema too: each schema has its own version table, and
+    /// the tenants of one database migrate in parallel.
     /// </summary>
-    public static long ForPostgres(string database, string versionTable)
+    public static long ForPostgres(string database, string versionTable, string? schema = null)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("migratekit:" + database + ":" + versionTable));
+        var table = schema is null ? versionTable : schema + "." + versionTable;
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("migratekit:" + database + ":" + table));
         return BitConverter.ToInt64(hash, 0);
     }
 }

@@ -40,13 +40,28 @@ public sealed partial class RevisionRunner
     // and its type mappings would cost it time for nothing.
     private readonly Lazy<IMigrationsSqlGenerator> _sqlGenerator;
     private readonly Lazy<IModelRuntimeInitializer> _modelInitializer;
-    private readonly Dictionary<string, IModel?> _targetModels = new(StringComparer.Ordinal);
+    private readonly GeneratedSteps _generated;
+    private readonly string? _schema;
     // Open while a session is: names the table and the holder when a revision's lock wait times out.
     private LockWaitWatch? _lockWaits;
     private readonly DataLossCounter _dataLoss;
 
     public RevisionRunner(DbContext context, RevisionCatalog catalog, RunnerOptions? options = null, ILogger? logger = null)
+        : this(context, catalog, options, logger, new GeneratedSteps(), schema: null)
     {
+    }
+
+    /// <param name="generated">What the revisions generate, shared by the runners of a fleet.</param>
+    /// <param name="schema">
+    /// PostgreSQL schema per tenant: the connection already has it first on <c>search_path</c>
+    /// (<see cref="Fleet.FleetConnection"/>); the runner makes sure it exists, looks for its own
+    /// tables there only, and locks the schema rather than the database.
+    /// </param>
+    internal RevisionRunner(
+        DbContext context, RevisionCatalog catalog, RunnerOptions? options, ILogger? logger, GeneratedSteps generated, string? schema)
+    {
+        _generated = generated;
+        _schema = schema;
         _context = context;
         _catalog = catalog;
         _options = options ?? new RunnerOptions();
@@ -94,7 +109,7 @@ public sealed partial class RevisionRunner
         await OpenAsync(cancellationToken);
         try
         {
-            if (!await _dialect.TableExistsAsync(_connection.DbConnection, _history.Name, cancellationToken))
+            if (!await _dialect.TableExistsAsync(_connection.DbConnection, _schema, _history.Name, cancellationToken))
             {
                 return [];
             }
@@ -152,6 +167,11 @@ public sealed partial class RevisionRunner
 
     /// <summary>Rewrites the version table to the given revisions without running any revision.</summary>
     public async Task<IReadOnlyList<string>> StampAsync(IReadOnlyList<string> targets, bool purge, CancellationToken cancellationToken = default)
+        => (await StampFromAsync(targets, purge, cancellationToken)).After;
+
+    /// <summary><see cref="StampAsync"/>, telling the heads it found too (none read with <paramref name="purge"/>).</summary>
+    internal async Task<(IReadOnlyList<string> Before, IReadOnlyList<string> After)> StampFromAsync(
+        IReadOnlyList<string> targets, bool purge, CancellationToken cancellationToken)
     {
         RefuseDeclaredPooler();
         await using var session = await BeginSessionAsync(cancellationToken);
@@ -162,7 +182,7 @@ public sealed partial class RevisionRunner
         }
 
         var after = Graph.Stamp(before, targets, purge);
-        var clearsJournal = await _dialect.TableExistsAsync(_connection.DbConnection, _journal.Name, cancellationToken);
+        var clearsJournal = await _dialect.TableExistsAsync(_connection.DbConnection, _schema, _journal.Name, cancellationToken);
         await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
         if (purge)
         {
@@ -178,7 +198,7 @@ public sealed partial class RevisionRunner
 
         await transaction.CommitAsync(cancellationToken);
         _log.Information("Stamped {Heads:l}", after.Count == 0 ? "base" : string.Join(", ", after));
-        return after;
+        return (before, after);
     }
 
     /// <summary>
@@ -928,19 +948,14 @@ public sealed partial class RevisionRunner
     private Task ExecuteCommandAsync(MigrationCommand command, CancellationToken cancellationToken)
         => ExecuteAsync(command.CommandText, cancellationToken);
 
-    /// <summary>
-    /// The step's SQL; whether it changes database-level objects (enums, extensions); whether it
-    /// may change rows (raw SQL, seed data, or an operation of the provider's own that we do not
-    /// know); and the operations the SQL comes from.
-    /// </summary>
-    private (IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase, bool ChangesRows, IReadOnlyList<MigrationOperation> Operations)
-        GenerateCommands(MigrationStep step)
+    /// <summary>The step's SQL and what it tells of the step, generated once (<see cref="GeneratedSteps"/>).</summary>
+    private GeneratedStep GenerateCommands(MigrationStep step) => _generated.Step(step, () =>
     {
         var operations = StepOperations(step);
         var model = GenerationModel(step.Revision.Id, step.Direction);
         try
         {
-            return (GenerateSql(operations, model),
+            return new GeneratedStep(GenerateSql(operations, model),
                 operations.Any(o => o is AlterDatabaseOperation),
                 operations.Any(o => o is SqlOperation or InsertDataOperation or UpdateDataOperation or DeleteDataOperation
                     || o.GetType().Namespace != typeof(MigrationOperation).Namespace),
@@ -955,7 +970,7 @@ public sealed partial class RevisionRunner
                     : null,
                 e);
         }
-    }
+    });
 
     /// <summary>
     /// What an upgrade to revision <paramref name="id"/> would run, without running it (for lint):
@@ -981,12 +996,12 @@ public sealed partial class RevisionRunner
     /// <summary>The step's operations, without generating SQL (no model is built).</summary>
     private IReadOnlyList<MigrationOperation> StepOperations(MigrationStep step) => Operations(step.Revision.Id, step.Direction);
 
-    private IReadOnlyList<MigrationOperation> Operations(string id, MigrationDirection direction)
+    private IReadOnlyList<MigrationOperation> Operations(string id, MigrationDirection direction) => _generated.Operations(id, direction, () =>
     {
         var revision = _catalog.Create(id);
         var provider = _context.Database.ProviderName;
         return direction == MigrationDirection.Upgrade ? revision.GetUpgradeOperations(provider) : revision.GetDowngradeOperations(provider);
-    }
+    });
 
     /// <summary>The model the provider's SQL generator gets for a revision's operations in that direction.</summary>
     private IModel? GenerationModel(string id, MigrationDirection direction)
@@ -1005,18 +1020,8 @@ public sealed partial class RevisionRunner
         return parents.Count > 0 ? ModelAfter(parents[0]) : null;
     }
 
-    private IModel? TargetModel(string id)
-    {
-        if (_targetModels.TryGetValue(id, out var cached))
-        {
-            return cached;
-        }
-
-        var snapshot = _catalog.BuildTargetModel(id);
-        var model = snapshot is null ? null : _modelInitializer.Value.Initialize(snapshot.FinalizeModel(), designTime: true);
-        _targetModels[id] = model;
-        return model;
-    }
+    private IModel? TargetModel(string id) => _generated.TargetModel(id, () =>
+        _catalog.BuildTargetModel(id) is { } snapshot ? _modelInitializer.Value.Initialize(snapshot.FinalizeModel(), designTime: true) : null);
 
     private List<string> VersionChanges(IReadOnlyList<string> before, IReadOnlyList<string> after)
     {
@@ -1142,7 +1147,12 @@ public sealed partial class RevisionRunner
         IAsyncDisposable? held = null;
         try
         {
-            held = await _dialect.AcquireLockAsync(_connection.DbConnection, _versionTable.Name, _options.LockWait, _log, cancellationToken);
+            if (_schema is not null)
+            {
+                await _dialect.UseSchemaAsync(_connection.DbConnection, _schema, _log, cancellationToken);
+            }
+
+            held = await _dialect.AcquireLockAsync(_connection.DbConnection, _versionTable.Name, _options.LockWait, _log, cancellationToken, _schema);
             _lockWaits = _options.LockTimeout > TimeSpan.Zero
                 ? await _dialect.WatchLockWaitsAsync(_connection.DbConnection, cancellationToken)
                 : null;
@@ -1150,7 +1160,7 @@ public sealed partial class RevisionRunner
                      [(_versionTable.Name, _versionTable.CreateCommands), (_history.Name, _history.CreateCommands)])
             {
                 // A database upgraded before the history existed gets it on its next run.
-                if (!await _dialect.TableExistsAsync(_connection.DbConnection, create.Name, cancellationToken))
+                if (!await _dialect.TableExistsAsync(_connection.DbConnection, _schema, create.Name, cancellationToken))
                 {
                     foreach (var command in create.Commands())
                     {
@@ -1236,9 +1246,9 @@ public sealed partial class RevisionRunner
         try
         {
             var select = $"SELECT {dialect.DelimitIdentifier(VersionTable.Column)} FROM {dialect.DelimitIdentifier(versionTable)}";
-            var heads = await ReadHeadsAsync(dialect, connection, versionTable, select, connection.CreateCommand, tableExists: false, cancellationToken);
+            var heads = await ReadHeadsAsync(dialect, connection, null, versionTable, select, connection.CreateCommand, tableExists: false, cancellationToken);
             var journal = StepJournal.NameFor(versionTable);
-            if (!withJournal || !await dialect.TableExistsAsync(connection, journal, cancellationToken))
+            if (!withJournal || !await dialect.TableExistsAsync(connection, null, journal, cancellationToken))
             {
                 return new CurrentState(heads, []);
             }
@@ -1255,14 +1265,14 @@ public sealed partial class RevisionRunner
 
     /// <param name="tableExists">True inside a session, which has made sure of the table already.</param>
     private Task<IReadOnlyList<string>> ReadHeadsAsync(bool tableExists, CancellationToken cancellationToken)
-        => ReadHeadsAsync(_dialect, _connection.DbConnection, _versionTable.Name, _versionTable.SelectSql,
+        => ReadHeadsAsync(_dialect, _connection.DbConnection, _schema, _versionTable.Name, _versionTable.SelectSql,
             () => CreateCommand(""), tableExists, cancellationToken);
 
     private static async Task<IReadOnlyList<string>> ReadHeadsAsync(
-        DatabaseDialect dialect, DbConnection connection, string table, string select, Func<DbCommand> createCommand, bool tableExists,
-        CancellationToken cancellationToken)
+        DatabaseDialect dialect, DbConnection connection, string? schema, string table, string select, Func<DbCommand> createCommand,
+        bool tableExists, CancellationToken cancellationToken)
     {
-        if (!tableExists && !await dialect.TableExistsAsync(connection, table, cancellationToken))
+        if (!tableExists && !await dialect.TableExistsAsync(connection, schema, table, cancellationToken))
         {
             return [];
         }
@@ -1280,10 +1290,71 @@ public sealed partial class RevisionRunner
         return heads;
     }
 
+    /// <summary>
+    /// The version table's rows in one query, without the lock or a session's set-up: how a fleet
+    /// passes by a target already where it should be. Null when that cannot be told so cheaply
+    /// (no database, no version table, no rows, or a revision part-way in the step journal, which
+    /// a second query reads only when the journal exists); a run then finds out under the lock.
+    /// </summary>
+    internal async Task<IReadOnlyList<string>?> TryReadSettledHeadsAsync(CancellationToken cancellationToken)
+    {
+        if (_dialect.MissingDatabase(_connection.DbConnection) is not null)
+        {
+            return null;
+        }
+
+        try
+        {
+            await _connection.OpenAsync(cancellationToken);
+        }
+        catch (DbException)
+        {
+            return null;
+        }
+
+        try
+        {
+            var heads = new List<string>();
+            var journalExists = false;
+            await using (var command = CreateCommand(
+                $"SELECT {_sqlHelper.DelimitIdentifier(VersionTable.Column)}, {_dialect.TableExistsSql(_schema, _journal.Name)}"
+                + $" FROM {_sqlHelper.DelimitIdentifier(_versionTable.Name, _schema)}"))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    heads.Add(reader.GetString(0));
+                    journalExists = reader.GetValue(1) is true or 1L or 1;
+                }
+            }
+
+            if (journalExists)
+            {
+                await using var count = CreateCommand($"SELECT COUNT(*) FROM {_sqlHelper.DelimitIdentifier(_journal.Name, _schema)}");
+                if (Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0)
+                {
+                    return null;
+                }
+            }
+
+            heads.Sort(StringComparer.Ordinal);
+            return heads.Count == 0 ? null : heads;
+        }
+        catch (DbException)
+        {
+            // Most likely no version table yet (or, with a schema per tenant, no schema).
+            return null;
+        }
+        finally
+        {
+            await _connection.CloseAsync();
+        }
+    }
+
     /// <summary>The journal's rows; none when the journal does not exist (it is not created).</summary>
     private async Task<IReadOnlyList<JournalEntry>> ReadJournalAsync(CancellationToken cancellationToken)
     {
-        _journalExists = await _dialect.TableExistsAsync(_connection.DbConnection, _journal.Name, cancellationToken);
+        _journalExists = await _dialect.TableExistsAsync(_connection.DbConnection, _schema, _journal.Name, cancellationToken);
         if (!_journalExists)
         {
             return [];

@@ -134,7 +134,26 @@ internal abstract class DatabaseDialect
            + " AND (@schema IS NULL OR table_schema = @schema) AND (@column IS NULL OR column_name = @column)";
 
     /// <summary>Whether the table exists, without creating anything and without failing a transaction.</summary>
-    public abstract Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken);
+    /// <param name="schema">Look in this schema only; null: wherever an unqualified name finds the table.</param>
+    public abstract Task<bool> TableExistsAsync(DbConnection connection, string? schema, string table, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes sure the schema of a tenant exists (creating it, as a run creates a missing database)
+    /// and comes first on the connection's <c>search_path</c>, where the revisions' unqualified SQL
+    /// and the version table go. PostgreSQL only.
+    /// </summary>
+    public virtual Task UseSchemaAsync(DbConnection connection, string schema, Serilog.ILogger log, CancellationToken cancellationToken)
+        => throw new MigrationKitException($"A schema per tenant ('{schema}') needs PostgreSQL.");
+
+    /// <summary>
+    /// A boolean SQL expression: whether the table exists (in that schema when given). For a query
+    /// that reads a table and asks about another in one round trip.
+    /// </summary>
+    public virtual string TableExistsSql(string? schema, string table)
+        => $"EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = {Literal(table)}"
+           + (schema is null ? "" : $" AND table_schema = {Literal(schema)}") + ")";
+
+    protected static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>
     /// The statements that give one transaction the run's lock and statement timeouts
@@ -166,8 +185,9 @@ internal abstract class DatabaseDialect
     /// downgrade, stamp, or a copy into it), and holds that until disposed. The runner and copy both
     /// take the lock here.
     /// </summary>
+    /// <param name="schema">The tenant's schema (schema per tenant): the lock is the schema's, not the database's.</param>
     public abstract Task<IAsyncDisposable> AcquireLockAsync(
-        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken);
+        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken, string? schema = null);
 
     /// <summary>
     /// Tries <paramref name="tryTake"/> until it gives the lock or <paramref name="wait"/> is over;

@@ -8,13 +8,11 @@ internal sealed class GenericDialect : DatabaseDialect
     // Unknown: assume the worst so nobody is promised an all-or-nothing revision the database cannot give.
     public override bool HasTransactionalDdl => false;
 
-    public override async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken)
-        => Convert.ToInt64(
-            await ScalarAsync(connection, "SELECT count(*) FROM information_schema.tables WHERE table_name = @name", cancellationToken, ("@name", table)),
-            System.Globalization.CultureInfo.InvariantCulture) > 0;
+    public override async Task<bool> TableExistsAsync(DbConnection connection, string? schema, string table, CancellationToken cancellationToken)
+        => await ScalarAsync(connection, "SELECT " + TableExistsSql(schema, table), cancellationToken) is true or 1 or 1L;
 
     public override Task<IAsyncDisposable> AcquireLockAsync(
-        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken)
+        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken, string? schema = null)
     {
         log.Warning("No migration lock is known for this database provider; do not run two upgrades at once");
         return Task.FromResult<IAsyncDisposable>(new Release(() => ValueTask.CompletedTask));

@@ -18,8 +18,36 @@ internal sealed partial class PostgreSqlDialect : DatabaseDialect
     // none of which EF Core's schema operations emit.
     public override bool CountsRowsOfDataChangesOnly => true;
 
-    public override async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken)
-        => await ScalarAsync(connection, "SELECT to_regclass(@name) IS NOT NULL", cancellationToken, ("name", QuoteForRegclass(table))) is true;
+    public override async Task<bool> TableExistsAsync(DbConnection connection, string? schema, string table, CancellationToken cancellationToken)
+        => await ScalarAsync(connection, "SELECT to_regclass(@name) IS NOT NULL", cancellationToken, ("name", QuoteForRegclass(schema, table))) is true;
+
+    public override string TableExistsSql(string? schema, string table) => $"(to_regclass({Literal(QuoteForRegclass(schema, table))}) IS NOT NULL)";
+
+    /// <summary>
+    /// The schema is first on <c>search_path</c> (the connection string says so) once it exists:
+    /// until then PostgreSQL skips it, and the revisions' tables would land in the next schema.
+    /// </summary>
+    public override async Task UseSchemaAsync(DbConnection connection, string schema, Serilog.ILogger log, CancellationToken cancellationToken)
+    {
+        if (await ScalarAsync(connection, "SELECT current_schema()", cancellationToken) as string == schema)
+        {
+            return;
+        }
+
+        log.Information("Creating schema {Schema:l}", schema);
+        await using (var create = connection.CreateCommand())
+        {
+            create.CommandText = "CREATE SCHEMA IF NOT EXISTS " + DoubleQuoted(schema);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (await ScalarAsync(connection, "SELECT current_schema()", cancellationToken) as string != schema)
+        {
+            throw new MigrationKitException(
+                $"The schema '{schema}' of {RevisionRunner.Describe(connection)} is not the first on search_path: the role may not use it.",
+                "GRANT USAGE, CREATE ON SCHEMA to the role that migrates.");
+        }
+    }
 
     // Typed parameters: PostgreSQL cannot infer the type of a NULL compared only with IS NULL.
     public override string CountColumnsSql
@@ -32,10 +60,10 @@ internal sealed partial class PostgreSqlDialect : DatabaseDialect
     /// pooler in transaction mode such a lock does not hold, so that is refused first.
     /// </summary>
     public override async Task<IAsyncDisposable> AcquireLockAsync(
-        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken)
+        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken, string? schema = null)
     {
         var backend = await RefuseTransactionPoolerAsync(connection, cancellationToken);
-        var key = MigrationLockKey.ForPostgres(connection.Database, versionTable);
+        var key = MigrationLockKey.ForPostgres(connection.Database, versionTable, schema);
         return await WaitForLockAsync(
             async () => await TryLockAsync(connection, key, backend, cancellationToken)
                 ? new Release(async () =>
@@ -46,7 +74,7 @@ internal sealed partial class PostgreSqlDialect : DatabaseDialect
                     }
                 })
                 : null,
-            RevisionRunner.Describe(connection),
+            RevisionRunner.Describe(connection) + (schema is null ? "" : $" (schema {schema})"),
             () => HolderAsync(connection, key, cancellationToken),
             wait,
             log,
@@ -264,5 +292,6 @@ internal sealed partial class PostgreSqlDialect : DatabaseDialect
         ? identifier[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal)
         : identifier.ToLowerInvariant();
 
-    private static string QuoteForRegclass(string table) => "\"" + table.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    private static string QuoteForRegclass(string? schema, string table)
+        => (schema is null ? "" : DoubleQuoted(schema) + ".") + DoubleQuoted(table);
 }

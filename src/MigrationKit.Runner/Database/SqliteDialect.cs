@@ -12,10 +12,14 @@ internal sealed class SqliteDialect : DatabaseDialect
 
     public override string DelimitIdentifier(string name) => DoubleQuoted(name);
 
-    public override async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken)
+    // SQLite has no schemas: a fleet refuses schemas per tenant on it before any runner starts.
+    public override async Task<bool> TableExistsAsync(DbConnection connection, string? schema, string table, CancellationToken cancellationToken)
         => Convert.ToInt64(
             await ScalarAsync(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @name", cancellationToken, ("@name", table)),
             System.Globalization.CultureInfo.InvariantCulture) > 0;
+
+    public override string TableExistsSql(string? schema, string table)
+        => $"EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {Literal(table)})";
 
     // SQLite has no schemas (EF Core's provider drops them from every name).
     public override string CountColumnsSql => "SELECT count(*) FROM pragma_table_info(@table) WHERE @column IS NULL OR name = @column";
@@ -126,7 +130,7 @@ internal sealed class SqliteDialect : DatabaseDialect
     /// several transactions of a run.
     /// </summary>
     public override async Task<IAsyncDisposable> AcquireLockAsync(
-        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken)
+        DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken, string? schema = null)
     {
         if (FilePath(connection.DataSource, connection.ConnectionString) is not { } path)
         {

@@ -35,10 +35,11 @@ public sealed class FleetReport
 
     /// <summary>
     /// How many targets stand at each set of heads after the run (<c>base</c> for none, several
-    /// heads joined by commas), most targets first.
+    /// heads joined by commas), most targets first: those that ran, failed ones included where
+    /// their heads could be read after the failure.
     /// </summary>
     public IReadOnlyList<(string Revisions, int Count)> ByRevision()
-        => Targets.Where(t => t.Status is not TargetStatus.NotStarted)
+        => Targets.Where(t => t.Status is not TargetStatus.NotStarted && t.HeadsKnown)
             .GroupBy(t => t.After.Count == 0 ? "base" : string.Join(",", t.After.Order(StringComparer.Ordinal)), StringComparer.Ordinal)
             .Select(g => (g.Key, g.Count()))
             .OrderByDescending(g => g.Item2).ThenBy(g => g.Key, StringComparer.Ordinal)
@@ -54,7 +55,7 @@ public sealed class FleetReport
             Operation, Target, Succeeded, Cancelled,
             ByRevision().Select(r => new RevisionCount(r.Revisions, r.Count)).ToList(),
             Targets.Select(t => new TargetEntry(
-                t.Name, Status(t.Status), t.Before, t.After, t.Steps, Math.Round(t.Duration.TotalSeconds, 3), t.Error, t.Detail)).ToList()),
+                t.Name, Status(t.Status), t.HeadsKnown ? t.Before : null, t.HeadsKnown ? t.After : null, t.Steps, Math.Round(t.Duration.TotalSeconds, 3), t.Error, t.Detail)).ToList()),
             JsonOptions);
 
     /// <summary>Reads a report written by <see cref="ToJson"/>; a file that is not one is refused in one line.</summary>
@@ -94,7 +95,10 @@ public sealed class FleetReport
             }
 
             targets.Add(new TargetResult(entry.Name, status, entry.Before ?? [], entry.After ?? [], entry.Steps,
-                TimeSpan.FromSeconds(entry.DurationSeconds), entry.Error, entry.Detail));
+                TimeSpan.FromSeconds(entry.DurationSeconds), entry.Error, entry.Detail)
+            {
+                HeadsKnown = status == TargetStatus.NotStarted || entry.After is not null,
+            });
         }
 
         return new FleetReport(file.Operation, file.Target, targets, file.Cancelled);

@@ -17,6 +17,8 @@ public sealed class FleetRunner
     private readonly RunnerOptions _runnerOptions;
     private readonly FleetOptions _options;
     private readonly ILogger _log;
+    // One generation of each step's SQL for the whole fleet, not one per target.
+    private readonly GeneratedSteps _generated = new();
 
     /// <param name="createContext">
     /// A fresh DbContext of the app: the runner points it at each target itself
@@ -53,19 +55,20 @@ public sealed class FleetRunner
         {
             var started = Stopwatch.GetTimestamp();
             var runner = RunnerFor(t, context);
-            var before = await runner.GetCurrentHeadsAsync(token);
-            var after = await runner.StampAsync(revisions, purge, token);
-            var changed = !before.SequenceEqual(after.Order(StringComparer.Ordinal), StringComparer.Ordinal);
+            var (before, stamped) = await runner.StampFromAsync(revisions, purge, token);
+            var after = stamped.Order(StringComparer.Ordinal).ToList();
+            var changed = purge || !before.SequenceEqual(after, StringComparer.Ordinal);
             return new TargetResult(t.Name, changed ? TargetStatus.Succeeded : TargetStatus.Unchanged, before, after,
                 changed ? 1 : 0, Stopwatch.GetElapsedTime(started), null);
         }, ct);
 
-    /// <summary>Reads each target's heads (one query each; no lock, nothing created).</summary>
+    /// <summary>Reads each target's heads (one query each when there is a version table; no lock, nothing created).</summary>
     public Task<FleetReport> CurrentAsync(IReadOnlyList<FleetTarget> targets, CancellationToken ct = default)
         => RunAsync("current", null, targets, async (t, context, token) =>
         {
             var started = Stopwatch.GetTimestamp();
-            var heads = await RunnerFor(t, context).GetCurrentHeadsAsync(token);
+            var runner = RunnerFor(t, context);
+            var heads = await runner.TryReadSettledHeadsAsync(token) ?? await runner.GetCurrentHeadsAsync(token);
             return new TargetResult(t.Name, TargetStatus.Unchanged, heads, heads, 0, Stopwatch.GetElapsedTime(started), null);
         }, ct);
 
@@ -79,21 +82,63 @@ public sealed class FleetRunner
         CancellationToken ct = default)
         => RunAsync(operation, null, targets, job, ct);
 
-    private Task<FleetReport> RunAsync(
+    private async Task<FleetReport> RunAsync(
         string operation, string? target, IReadOnlyList<FleetTarget> targets,
         Func<FleetTarget, DbContext, CancellationToken, Task<TargetResult>> job, CancellationToken ct)
-        => new FleetSchedule(targets, _options, _createContext, _log).RunAsync(operation, target, job, ct);
+    {
+        if (targets.Any(t => t.Schema is not null))
+        {
+            RefuseSchemasPerTenant();
+        }
 
+        return await new FleetSchedule(targets, _options, _createContext, (t, context, token) => RunnerFor(t, context).GetCurrentHeadsAsync(token), _log)
+            .RunAsync(operation, target, job, ct);
+    }
+
+    /// <summary>
+    /// A schema per tenant works through <c>search_path</c>, which only unqualified names follow:
+    /// a model with a schema of its own would send every tenant's tables to that one schema.
+    /// </summary>
+    private void RefuseSchemasPerTenant()
+    {
+        using var context = _createContext();
+        if (context.Database.ProviderName != Database.DatabaseDialect.PostgreSqlProvider)
+        {
+            throw new MigrationKitException($"A schema per tenant needs PostgreSQL, not {context.Database.ProviderName}.");
+        }
+
+        if (context.Model.GetDefaultSchema() is { } schema)
+        {
+            throw new MigrationKitException(
+                $"The model of {context.GetType().Name} has the default schema '{schema}', so it cannot run in a schema per tenant.",
+                "Remove HasDefaultSchema(...) from the model (tenants' tables then go to the schema first on search_path), or give each tenant a database.");
+        }
+    }
+
+    /// <summary>
+    /// One upgrade or downgrade. A target already where the operation would bring it costs one
+    /// query (no lock, no SQL generated); any other goes the one way every run goes.
+    /// </summary>
     private async Task<TargetResult> MigrateAsync(
         FleetTarget target, DbContext context, MigrationDirection direction, string to, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         var runner = RunnerFor(target, context);
+        if (await runner.TryReadSettledHeadsAsync(ct) is { } heads)
+        {
+            _catalog.Graph.ValidateCurrentHeads(heads);
+            var settled = direction == MigrationDirection.Upgrade ? _catalog.Graph.PlanUpgrade(heads, to) : _catalog.Graph.PlanDowngrade(heads, to);
+            if (settled.Steps.Count == 0)
+            {
+                return new TargetResult(target.Name, TargetStatus.Unchanged, heads, heads, 0, Stopwatch.GetElapsedTime(started), null);
+            }
+        }
+
         var plan = direction == MigrationDirection.Upgrade ? await runner.UpgradeAsync(to, ct) : await runner.DowngradeAsync(to, ct);
         return new TargetResult(target.Name, plan.Steps.Count == 0 ? TargetStatus.Unchanged : TargetStatus.Succeeded,
             plan.HeadsBefore, plan.HeadsAfter, plan.Steps.Count, Stopwatch.GetElapsedTime(started), null);
     }
 
     private RevisionRunner RunnerFor(FleetTarget target, DbContext context)
-        => new(context, _catalog, _runnerOptions, _log.ForContext("FleetTarget", target.Name));
+        => new(context, _catalog, _runnerOptions, _log.ForContext("FleetTarget", target.Name), _generated, target.Schema);
 }

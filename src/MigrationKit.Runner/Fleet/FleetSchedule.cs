@@ -15,6 +15,7 @@ internal sealed class FleetSchedule
     private readonly IReadOnlyList<FleetTarget> _targets;
     private readonly FleetOptions _options;
     private readonly Func<DbContext> _createContext;
+    private readonly Func<FleetTarget, DbContext, CancellationToken, Task<IReadOnlyList<string>>> _readHeads;
     private readonly ILogger _log;
     private readonly TargetResult?[] _results;
     private readonly long _started = Stopwatch.GetTimestamp();
@@ -25,7 +26,10 @@ internal sealed class FleetSchedule
     private int _failed;
     private volatile bool _stop;
 
-    public FleetSchedule(IReadOnlyList<FleetTarget> targets, FleetOptions options, Func<DbContext> createContext, ILogger log)
+    /// <param name="readHeads">Reads a target's heads after its job failed, for the report.</param>
+    public FleetSchedule(
+        IReadOnlyList<FleetTarget> targets, FleetOptions options, Func<DbContext> createContext,
+        Func<FleetTarget, DbContext, CancellationToken, Task<IReadOnlyList<string>>> readHeads, ILogger log)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var target in targets)
@@ -40,6 +44,7 @@ internal sealed class FleetSchedule
         _targets = targets;
         _options = options;
         _createContext = createContext;
+        _readHeads = readHeads;
         _log = log;
         _results = new TargetResult?[targets.Count];
     }
@@ -123,7 +128,7 @@ internal sealed class FleetSchedule
         }
     }
 
-    private static async Task<TargetResult> RunOneAsync(
+    private async Task<TargetResult> RunOneAsync(
         FleetTarget target, DbContext context, Func<FleetTarget, DbContext, CancellationToken, Task<TargetResult>> job, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
@@ -134,12 +139,35 @@ internal sealed class FleetSchedule
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // What the CLI would print for this target alone: the message of ours, or the
-            // database's own for anything else (a stack trace helps no one reading 500 lines).
-            var error = e is MigrationKitException { Hint: { } hint } ours ? ours.Message + " " + hint : e.Message;
-            return new TargetResult(target.Name, TargetStatus.Failed, [], [], 0, Stopwatch.GetElapsedTime(started),
-                RevisionRunner.OneLine(error));
+            _log.Debug(e, "{Target:l} failed", target.Name);
+            var failed = new TargetResult(target.Name, TargetStatus.Failed, [], [], 0, Stopwatch.GetElapsedTime(started), ErrorLine(e));
+            try
+            {
+                // Where the failure left it: each revision commits alone, so those before the failed one stay.
+                var heads = await _readHeads(target, context, CancellationToken.None);
+                return failed with { Before = heads, After = heads };
+            }
+            catch (Exception) when (e is not OutOfMemoryException)
+            {
+                return failed with { HeadsKnown = false };
+            }
         }
+    }
+
+    /// <summary>
+    /// What the CLI prints for a failure of one database (message, then hint), on one line: of
+    /// ours, or the database's own message for anything else (a stack trace helps no one reading
+    /// 500 lines).
+    /// </summary>
+    internal static string ErrorLine(Exception e)
+    {
+        var message = e.Message.TrimEnd();
+        if (e is MigrationKitException { Hint: { } hint })
+        {
+            message += (message.EndsWith('.') || message.EndsWith('!') || message.EndsWith('?') ? " " : ". ") + hint;
+        }
+
+        return RevisionRunner.OneLine(message);
     }
 
     private void Report(TargetResult? finished)

@@ -22,4 +22,11 @@ public enum TargetStatus
 /// <param name="Detail">More for a reader (the drift text of <c>check</c>); may span lines.</param>
 public sealed record TargetResult(
     string Name, TargetStatus Status, IReadOnlyList<string> Before, IReadOnlyList<string> After,
-    int Steps, TimeSpan Duration, string? Error, string? Detail = null);
+    int Steps, TimeSpan Duration, string? Error, string? Detail = null)
+{
+    /// <summary>
+    /// False when a failed target's heads could not be read (it could not be reached): its empty
+    /// <see cref="After"/> then does not mean base, and <see cref="FleetReport.ByRevision"/> leaves it out.
+    /// </summary>
+    internal bool HeadsKnown { get; init; } = true;
+}

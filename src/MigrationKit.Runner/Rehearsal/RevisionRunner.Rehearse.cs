@@ -41,7 +41,7 @@ public sealed partial class RevisionRunner
         IAsyncDisposable? held = null;
         try
         {
-            held = await _dialect.AcquireLockAsync(_connection.DbConnection, _versionTable.Name, _options.LockWait, _log, cancellationToken);
+            held = await _dialect.AcquireLockAsync(_connection.DbConnection, _versionTable.Name, _options.LockWait, _log, cancellationToken, _schema);
             var heads = await ReadHeadsAsync(tableExists: false, cancellationToken);
             Graph.ValidateCurrentHeads(heads);
             var plan = Graph.PlanUpgrade(heads, target);
