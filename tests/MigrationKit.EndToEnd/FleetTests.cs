@@ -117,12 +117,13 @@ public sealed class FleetTests(PackedTool tool, ITestOutputHelper output)
                 Assert.All(downgraded.RootElement.GetProperty("targets").EnumerateArray(), t => Assert.Equal(Slow[2], t.GetProperty("after")[0].GetString()));
             }
 
-            Assert.Equal("stamp over a fleet needs --yes: it writes every target's version table and runs nothing.",
+            Assert.StartsWith("stamp over a fleet needs --yes: it writes every target's version table and runs nothing.",
                 FailedInOneLine(await app.RunAsync(environment, "stamp", "head", "--targets", targets, "--no-build")));
             var stamp = Succeeded(await app.RunAsync(environment, "stamp", "head", "--targets", targets, "--yes", "--no-build"));
             Assert.StartsWith("stamp head over 3 targets: 3 changed", stamp.OutputLines[0]);
             using var stamped = AppDatabase.SqliteFile(Path.Combine(tenants, "b.db"));
-            Assert.Equal(([Head], SlowTablesUpTo(3)), (await stamped.VersionRowsAsync(), await stamped.TablesAsync()));
+            Assert.Equal([Head], await stamped.VersionRowsAsync());
+            Assert.Equal(SlowTablesUpTo(3), await stamped.TablesAsync());
         }
         finally
         {
