@@ -1324,7 +1324,8 @@ public sealed partial class RevisionRunner
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     heads.Add(reader.GetString(0));
-                    journalExists = reader.GetValue(1) is true or 1L or 1;
+                    // A boolean (PostgreSQL) or a number (SQLite, others): see TableExistsSql.
+                    journalExists = reader.GetValue(1) is bool exists ? exists : Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture) > 0;
                 }
             }
 

@@ -146,11 +146,12 @@ internal abstract class DatabaseDialect
         => throw new MigrationKitException($"A schema per tenant ('{schema}') needs PostgreSQL.");
 
     /// <summary>
-    /// A boolean SQL expression: whether the table exists (in that schema when given). For a query
-    /// that reads a table and asks about another in one round trip.
+    /// A SQL expression, true or a count above 0 when the table exists (in that schema when given):
+    /// for a query that reads a table and asks about another in one round trip. A scalar subquery,
+    /// which standard SQL (and SQL Server, unlike a bare EXISTS) allows in a select list.
     /// </summary>
     public virtual string TableExistsSql(string? schema, string table)
-        => $"EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = {Literal(table)}"
+        => $"(SELECT COUNT(*) FROM information_schema.tables WHERE table_name = {Literal(table)}"
            + (schema is null ? "" : $" AND table_schema = {Literal(schema)}") + ")";
 
     protected static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";

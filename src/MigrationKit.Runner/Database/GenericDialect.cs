@@ -9,7 +9,9 @@ internal sealed class GenericDialect : DatabaseDialect
     public override bool HasTransactionalDdl => false;
 
     public override async Task<bool> TableExistsAsync(DbConnection connection, string? schema, string table, CancellationToken cancellationToken)
-        => await ScalarAsync(connection, "SELECT " + TableExistsSql(schema, table), cancellationToken) is true or 1 or 1L;
+        => Convert.ToInt64(
+            await ScalarAsync(connection, "SELECT " + TableExistsSql(schema, table), cancellationToken),
+            System.Globalization.CultureInfo.InvariantCulture) > 0;
 
     public override Task<IAsyncDisposable> AcquireLockAsync(
         DbConnection connection, string versionTable, TimeSpan wait, Serilog.ILogger log, CancellationToken cancellationToken, string? schema = null)

@@ -124,7 +124,18 @@ public sealed class FleetRunner
     {
         var started = Stopwatch.GetTimestamp();
         var runner = RunnerFor(target, context);
-        if (await runner.TryReadSettledHeadsAsync(ct) is { } heads)
+        IReadOnlyList<string>? heads;
+        try
+        {
+            heads = await runner.TryReadSettledHeadsAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The run below says so in the words it uses for one database ("Interrupted before any revision ran").
+            heads = null;
+        }
+
+        if (heads is not null)
         {
             _catalog.Graph.ValidateCurrentHeads(heads);
             var settled = direction == MigrationDirection.Upgrade ? _catalog.Graph.PlanUpgrade(heads, to) : _catalog.Graph.PlanDowngrade(heads, to);

@@ -56,11 +56,6 @@ internal sealed class FleetSchedule
         if (canaries > 0)
         {
             await RunWorkersAsync(canaries, job, stopOnFailure: true, ct);
-            if (_failed > 0 && !_stop)
-            {
-                _stop = true;
-            }
-
             if (_stop)
             {
                 _log.Warning("A canary failed: no other target started");

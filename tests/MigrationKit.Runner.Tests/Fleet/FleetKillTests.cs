@@ -53,6 +53,39 @@ public sealed class FleetKillTests
         }
     }
 
+    [Fact]
+    public async Task An_interrupt_rolls_back_the_revisions_running_on_each_target_and_the_report_says_so()
+    {
+        var databases = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => TestDatabase.CreateAsync(TestDatabase.Postgres)));
+        try
+        {
+            var targets = databases.Select((d, i) => new FleetTarget($"tenant_{i}", d.ConnectionString)).ToList();
+            using var interrupt = new CancellationTokenSource();
+            var options = new FleetOptions { Parallel = 3, Progress = new Synchronous(p => { if (p.Running == 3) interrupt.CancelAfter(300); }) };
+
+            // Three targets at once, each in its first half-second revision when the interrupt comes.
+            var report = await new FleetRunner(FleetContext.Factory(ScratchDatabase.Postgres), RevisionCatalog.FromTypes(SlowTenants.All), options: options)
+                .UpgradeAsync(targets, ct: interrupt.Token);
+
+            Assert.True(report.Cancelled);
+            // In its first revision, or (on a slow machine) still before it: nothing applied either way.
+            Assert.All(report.Targets, t => Assert.StartsWith("Interrupted ", t.Error));
+            foreach (var db in databases)
+            {
+                await db.WaitForOtherSessionsToEndAsync();
+                Assert.Empty(await db.VersionRowsAsync());
+                Assert.Empty(await db.TablesAsync());
+            }
+        }
+        finally
+        {
+            foreach (var db in databases)
+            {
+                db.Dispose();
+            }
+        }
+    }
+
     private static async Task RunAndKillAfterAsync(string targets, int revisionsStarted)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
