@@ -92,6 +92,20 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
         };
     }
 
+    private readonly Lock _creating = new();
+
+    /// <summary>
+    /// Another DbContext of the app, for a fleet's worker (each worker one, pointed at its targets
+    /// in turn): created one at a time, as the app's factory or host may not expect two at once.
+    /// </summary>
+    public DbContext NewContext()
+    {
+        lock (_creating)
+        {
+            return CreateContext();
+        }
+    }
+
     private DbContext CreateContext()
     {
         var context = ContextFactory.Create(StartupAssembly, ModelAssembly, Choice.ContextName, options.Connection, app.ProjectDirectory);

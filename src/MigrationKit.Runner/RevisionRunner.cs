@@ -1200,10 +1200,10 @@ public sealed partial class RevisionRunner
         }
     }
 
-    private static bool IsConnectionFailure(Exception e)
+    internal static bool IsConnectionFailure(Exception e)
         => e is DbException or InvalidOperationException or System.Net.Sockets.SocketException or TimeoutException;
 
-    private static MigrationKitException CannotConnect(DbConnection connection, Exception e)
+    internal static MigrationKitException CannotConnect(DbConnection connection, Exception e)
         => new($"Cannot connect to {Describe(connection)}: {OneLine(e.Message)}", null, e);
 
     /// <summary>

@@ -1,7 +1,11 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using McMaster.Extensions.CommandLineUtils;
+using Microsoft.EntityFrameworkCore;
 using MigrationKit.Core;
 using MigrationKit.Design;
 using MigrationKit.Design.Drift;
+using MigrationKit.Runner.Fleet;
 
 namespace MigrationKit.Cli.Commands;
 
@@ -16,6 +20,7 @@ internal sealed class CheckCommand : CliCommand
     private CommandOption _database = null!;
     private CommandOption _applied = null!;
     private CommandOption _json = null!;
+    private FleetArguments _fleet = null!;
 
     public override string Name => "check";
 
@@ -28,12 +33,20 @@ internal sealed class CheckCommand : CliCommand
     {
         _database = command.Option("--database", "Compare the live database with the model of the revision it is at (drift made by hand).", CommandOptionType.NoValue);
         _applied = command.Option("--applied", "Compare what ran on the database (its history) with the revisions' SQL now: edited after apply, or gone from the app.", CommandOptionType.NoValue);
-        _json = command.Option("--json", "Print JSON (with --applied).", CommandOptionType.NoValue);
+        _json = command.Option("--json", "Print JSON (with --applied, or a fleet's report with --database).", CommandOptionType.NoValue);
+        _fleet = new FleetArguments(command, _json);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
+        if (_fleet.Requested(ownJson: true))
+        {
+            return _database.HasValue() && !_applied.HasValue()
+                ? await _fleet.RunAsync(app, app.RunnerOptions(), (runner, targets, token) => runner.RunAsync("check", targets, DriftJob(app), token), cancellationToken)
+                : throw new MigrationKitException("check runs over a fleet only with --database (drift of each database).");
+        }
+
         if (_json.HasValue() && !_applied.HasValue())
         {
             throw new MigrationKitException("--json is only for check --applied.", "Run `check --applied --json`.");
@@ -73,18 +86,7 @@ internal sealed class CheckCommand : CliCommand
     /// <summary>`check --database`: drift between the live schema and the current revision's snapshot.</summary>
     private static async Task<int> CheckDatabaseAsync(AppScope app, CancellationToken cancellationToken)
     {
-        var heads = await app.Runner.GetCurrentHeadsAsync(cancellationToken);
-        app.Graph.ValidateCurrentHeads(heads);
-        if (heads.Count > 1)
-        {
-            throw new MigrationKitException(
-                $"The database is at several revisions ({string.Join(", ", heads)}), and no one snapshot holds them all",
-                "Upgrade it to a merge of them first (`merge heads`, then `upgrade head`).");
-        }
-
-        var revision = heads.Count == 0 ? null : heads[0];
-        var differences = new DriftDetector(app.Context, app.ModelAssembly, app.StartupAssembly)
-            .Find(app.Catalog, revision, app.Settings.VersionTable);
+        var (revision, differences) = await DriftAsync(app, app.Runner, () => new DriftDetector(app.Context, app.ModelAssembly, app.StartupAssembly), cancellationToken);
         var at = revision ?? "base";
         if (differences.Count == 0)
         {
@@ -99,6 +101,44 @@ internal sealed class CheckCommand : CliCommand
         }
 
         return CliApplication.Failure;
+    }
+
+    /// <summary>
+    /// `check --database` over a fleet, per target: drift is that target's failure, with the
+    /// differences as its detail. One detector per worker's context (its design-time services cost the most).
+    /// </summary>
+    private static Func<FleetTarget, DbContext, CancellationToken, Task<TargetResult>> DriftJob(AppScope app)
+    {
+        var detectors = new ConditionalWeakTable<DbContext, DriftDetector>();
+        return async (target, context, token) =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var (revision, differences) = await DriftAsync(app, new Runner.RevisionRunner(context, app.Catalog, app.RunnerOptions()),
+                () => detectors.GetValue(context, c => new DriftDetector(c, app.ModelAssembly, app.StartupAssembly)), token);
+            IReadOnlyList<string> heads = revision is null ? [] : [revision];
+            return differences.Count == 0
+                ? new TargetResult(target.Name, TargetStatus.Unchanged, heads, heads, 0, Stopwatch.GetElapsedTime(started), null)
+                : new TargetResult(target.Name, TargetStatus.Failed, heads, heads, 0, Stopwatch.GetElapsedTime(started),
+                    $"differs from the model of revision {revision ?? "base"} ({differences.Count}): {differences[0]}{(differences.Count > 1 ? ", ..." : "")}",
+                    string.Join(Environment.NewLine, differences));
+        };
+    }
+
+    /// <summary>The revision a database is at and how its schema differs from that revision's model.</summary>
+    private static async Task<(string? Revision, IReadOnlyList<string> Differences)> DriftAsync(
+        AppScope app, Runner.RevisionRunner runner, Func<DriftDetector> detector, CancellationToken cancellationToken)
+    {
+        var heads = await runner.GetCurrentHeadsAsync(cancellationToken);
+        app.Graph.ValidateCurrentHeads(heads);
+        if (heads.Count > 1)
+        {
+            throw new MigrationKitException(
+                $"The database is at several revisions ({string.Join(", ", heads)}), and no one snapshot holds them all",
+                "Upgrade it to a merge of them first (`merge heads`, then `upgrade head`).");
+        }
+
+        var revision = heads.Count == 0 ? null : heads[0];
+        return (revision, detector().Find(app.Catalog, revision, app.Settings.VersionTable));
     }
 
     /// <summary>`check --applied`: revisions edited since they ran on the database, and ones it ran that the app no longer has.</summary>

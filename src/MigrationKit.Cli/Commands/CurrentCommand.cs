@@ -12,6 +12,7 @@ internal sealed class CurrentCommand : CliCommand
 {
     private CommandOption _verbose = null!;
     private CommandOption _json = null!;
+    private FleetArguments _fleet = null!;
 
     public override string Name => "current";
 
@@ -20,12 +21,20 @@ internal sealed class CurrentCommand : CliCommand
     public override void Configure(CommandLineApplication command)
     {
         _verbose = command.Option("-v", "Show each revision in full.", CommandOptionType.NoValue);
-        _json = command.Option("--json", "Print JSON.", CommandOptionType.NoValue);
+        _json = command.Option("--json", "Print JSON (with a fleet: its report).", CommandOptionType.NoValue);
+        _fleet = new FleetArguments(command, _json);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
+        if (_fleet.Requested(ownJson: true))
+        {
+            // Over a fleet: the matrix (revision -> count of targets), one read of each version table.
+            FleetArguments.Refuse((_verbose.HasValue(), "-v", "it shows one database's revisions in full; `current` over a fleet counts targets per revision."));
+            return await _fleet.RunAsync(app, app.RunnerOptions(), (runner, targets, token) => runner.CurrentAsync(targets, token), cancellationToken);
+        }
+
         // Plain `current` stays one read of the version table; -v and --json explain a revision in parts too.
         var (state, database) = await app.ReadCurrentStateAsync(withJournal: _verbose.HasValue() || _json.HasValue(), cancellationToken);
         var graph = app.Graph;

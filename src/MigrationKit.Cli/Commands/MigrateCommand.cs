@@ -18,6 +18,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private CommandOption _refuseDataLoss = null!;
     private RehearseOptions? _rehearse;
     private BackupOption _backup = null!;
+    private FleetArguments _fleet = null!;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -51,6 +52,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             "--refuse-data-loss",
             "Stop before a revision that would lose rows or values on this database (counted first); the revisions before it stay applied.",
             CommandOptionType.NoValue);
+        _fleet = new FleetArguments(command, _rehearse?.Json);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
@@ -59,6 +61,11 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         var target = RelativeArguments.Unescape(_revision.Value!);
         var range = target.Split(':');
         var live = _live.Over(app.Settings.LiveDatabase);
+        if (_fleet.Requested(ownJson: _rehearse is not null))
+        {
+            return await RunFleetAsync(app, target, range, live, cancellationToken);
+        }
+
         if (_rehearse?.Requested == true)
         {
             if (_backup.Requested)
@@ -115,6 +122,61 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
         }
 
         return 0;
+    }
+
+    /// <summary>The same run over every target of a fleet: one runner per target, the plan linted once per distinct plan.</summary>
+    private async Task<int> RunFleetAsync(AppScope app, string target, string[] range, LiveDatabaseChoices live, CancellationToken cancellationToken)
+    {
+        var backup = _backup.Choose(app.Settings, app.Location.ProjectDirectory, app.Context.Database.ProviderName);
+        FleetArguments.Refuse(
+            (_sql.HasValue(), "--sql", "a script is for one database; write it once without the fleet's options and run it on each."),
+            (_rehearse?.Rehearse.HasValue() == true, "--rehearse", "rehearse on one database of the fleet (the same plan runs on each)."),
+            (_rehearse?.Markdown.HasValue() == true, "--markdown", "it formats a rehearsal; a fleet's report is --json or --report FILE."),
+            (backup?.Path is not null, "--backup=PATH", "one file cannot hold each target's backup; give --backup alone for a file per target."),
+            (range.Length > 1, $"'{target}'", "a range is only for --sql."));
+        var lint = direction == MigrationDirection.Upgrade ? new PlanLint(this, app, live) : null;
+        var options = app.RunnerOptions(_singleTransaction.HasValue(), LockWaitOption.Value(_lockWait), InterruptedStatementCompleted(), live,
+            lint is null ? null : lint.Check, _refuseDataLoss.HasValue(), backup);
+        return await _fleet.RunAsync(app, options, (runner, targets, token) => direction == MigrationDirection.Upgrade
+            ? runner.UpgradeAsync(targets, target, token)
+            : runner.DowngradeAsync(targets, target, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// Lint over a fleet: once per distinct plan (most targets share one), with the app's own context
+    /// (SQL generation needs no connection), its findings logged once; strict, every target of that plan fails alike.
+    /// </summary>
+    private sealed class PlanLint(MigrateCommand command, AppScope app, LiveDatabaseChoices live)
+    {
+        private readonly Dictionary<string, MigrationKitException?> _plans = new(StringComparer.Ordinal);
+
+        public void Check(MigrationPlan plan)
+        {
+            var key = string.Join(",", plan.Steps.Select(s => s.Revision.Id));
+            MigrationKitException? refusal;
+            lock (_plans)
+            {
+                if (!_plans.TryGetValue(key, out refusal))
+                {
+                    refusal = null;
+                    try
+                    {
+                        command.Lint(app, new Runner.RevisionRunner(app.Context, app.Catalog), plan, live);
+                    }
+                    catch (MigrationKitException e)
+                    {
+                        refusal = e;
+                    }
+
+                    _plans[key] = refusal;
+                }
+            }
+
+            if (refusal is not null)
+            {
+                throw new MigrationKitException(refusal.Message, refusal.Hint);
+            }
+        }
     }
 
     private bool? InterruptedStatementCompleted() => _interruptedStatement.Value() switch

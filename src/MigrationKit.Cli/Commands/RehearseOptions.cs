@@ -30,6 +30,13 @@ internal sealed class RehearseOptions
         _markdown = command.Option("--markdown", "With --rehearse: print the report as Markdown (a pull-request comment, a CI job summary).", CommandOptionType.NoValue);
     }
 
+    /// <summary>--json, which a fleet's report shares (with a fleet it prints the report).</summary>
+    public CommandOption Json => _json;
+
+    public CommandOption Rehearse => _rehearse;
+
+    public CommandOption Markdown => _markdown;
+
     /// <summary>Whether --rehearse was given; refuses --json or --markdown without it.</summary>
     public bool Requested
     {
