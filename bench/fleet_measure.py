@@ -56,8 +56,11 @@ def recreate(server, names, extra=()):
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (TEMPLATE,))
         if cursor.fetchone() is None:
             cursor.execute(f'CREATE DATABASE "{TEMPLATE}" TEMPLATE template0')
+        # PostgreSQL 15 copies a template through the WAL by default; copying its files is faster here.
+        cursor.execute("SHOW server_version_num")
+        strategy = " STRATEGY FILE_COPY" if int(cursor.fetchone()[0]) >= 150000 else ""
         for name in [*names, *extra]:
-            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"{strategy}')
     admin.close()
 
 
