@@ -34,11 +34,9 @@ work=$(mktemp -d /tmp/migratekit-autobench.XXXXXX)
 # NuGet keeps a package version forever: a version of this run's own installs this tree, not an older pack.
 version="0.0.0-bench.$(date -u +%Y%m%d%H%M%S).$$"
 base_version="0.0.0-benchbase.$(date -u +%Y%m%d%H%M%S).$$"
-packages_cache=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')
+. "$bench/shared.sh"
 cleanup() {
-  for package in migrationkit migrationkit.core migrationkit.runner migrationkit.tool; do
-    rm -rf "$packages_cache/$package/$version" "$packages_cache/$package/$base_version"
-  done
+  forget_packed "$version" "$base_version"
   if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "Kept the generated apps in $work/gen" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -46,27 +44,14 @@ trap cleanup EXIT
 tree=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -z "$(git -C "$root" status --porcelain -- src 2>/dev/null)" ] || tree="$tree + uncommitted changes in src/"
 
-# Only the src projects are packages; --artifacts-path keeps this pack out of the tree's obj folders,
-# where others may be building at the same moment.
-pack() { # pack SOURCE_ROOT VERSION
-  local projects
-  projects=$(grep '^Project(' "$1/MigrationKit.sln" | cut -d'"' -f6 | tr '\\' '/' | grep '^src/.*proj$' \
-    | sed 's/.*/"&"/' | paste -sd, -)
-  echo "{\"solution\":{\"path\":\"$1/MigrationKit.sln\",\"projects\":[$projects]}}" > "$work/$2.slnf"
-  if ! dotnet pack "$work/$2.slnf" -o "$work/packages" --artifacts-path "$work/artifacts-$2" -p:Version="$2" \
-      -nologo -verbosity:quiet -nodeReuse:false > "$work/pack-$2.log" 2>&1; then
-    echo "dotnet pack failed: $(grep -m 1 -E ': error ' "$work/pack-$2.log" || tail -n 1 "$work/pack-$2.log")" >&2
-    exit 1
-  fi
-}
 echo "Packing MigrationKit $version (not timed) ..."
-pack "$root" "$version"
+pack_tree "$root" "$version" "$work"
 if [ -n "$baseline" ]; then
   baseline=$(git -C "$root" rev-parse --short "$baseline")
   echo "Packing the baseline, MigrationKit at $baseline, as $base_version (not timed) ..."
   mkdir "$work/baseline-src"
   git -C "$root" archive "$baseline" | tar -x -C "$work/baseline-src"
-  pack "$work/baseline-src" "$base_version"
+  pack_tree "$work/baseline-src" "$base_version" "$work"
 fi
 
 echo "Generating the apps in $work/gen ..."

@@ -1,9 +1,10 @@
 """Writes the projects the benchmark runs: the same revision graphs for Alembic, for EF Core's own
 migrations and for MigrationKit.
 
-    /usr/bin/python3 bench/generate.py OUT_DIR REPO_ROOT
+    /usr/bin/python3 bench/generate.py OUT_DIR REPO_ROOT                              (run.sh)
+    /usr/bin/python3 bench/generate.py OUT_DIR REPO_ROOT --fleet N --package-version V  (fleet.sh)
 
-OUT_DIR receives:
+OUT_DIR receives, for run.sh:
     alembic-200/      alembic.ini, env.py, 200 revisions creating t001..t200
     efcore-200/       console app: 200 EF Core [Migration] classes, Program runs Database.Migrate()
     migratekit-200/   class library: 200 MigrationKit revisions
@@ -12,10 +13,15 @@ OUT_DIR receives:
 
 The three 200-revision projects make the same schema: each table has an identity primary key, three
 data columns and `prev_id`, a foreign key to the previous table, with an index on it.
+
+For fleet.sh (--fleet N), OUT_DIR receives the first N of those revisions twice:
+    alembic-N/        as above
+    migratekit-N/     class library referencing the packed MigrationKit package V (not the source tree),
+                      as an app that installs the tool from NuGet would
 """
 
+import argparse
 import os
-import sys
 
 NPGSQL_EF_VERSION = "10.0.3"
 EF_CORE_VERSION = "10.0.15"
@@ -351,12 +357,22 @@ public sealed class Step{n:05d} : Revision
 """
 
 
-def migratekit_project(out, repo, graph, body):
+def project_reference(repo):
     library = os.path.join(repo, "src", "MigrationKit", "MigrationKit.csproj")
-    reference = f"""  <ItemGroup>
+    return f"""  <ItemGroup>
     <ProjectReference Include="{library}" />
   </ItemGroup>
 """
+
+
+def package_reference(version):
+    return f"""  <ItemGroup>
+    <PackageReference Include="MigrationKit" Version="{version}" />
+  </ItemGroup>
+"""
+
+
+def migratekit_project(out, reference, graph, body):
     write(os.path.join(out, "Bench.MigrationKit.csproj"), csproj("Library", reference))
     write(os.path.join(out, "Ctx.cs"), CONTEXT)
     for n, parents in graph:
@@ -364,15 +380,27 @@ def migratekit_project(out, repo, graph, body):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: generate.py OUT_DIR REPO_ROOT")
-    out, repo = (os.path.abspath(a) for a in sys.argv[1:])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("repo")
+    parser.add_argument("--fleet", type=int, metavar="N", help="only the N-revision pair fleet.sh runs")
+    parser.add_argument("--package-version", help="with --fleet: the packed MigrationKit version the app references")
+    options = parser.parse_args()
+    out, repo = os.path.abspath(options.out), os.path.abspath(options.repo)
+    if options.fleet:
+        if not options.package_version:
+            parser.error("--fleet needs --package-version")
+        graph = linear_graph(options.fleet)
+        alembic_project(os.path.join(out, f"alembic-{options.fleet}"), graph, alembic_table_revision)
+        migratekit_project(os.path.join(out, f"migratekit-{options.fleet}"), package_reference(options.package_version),
+                           graph, migratekit_table_revision)
+        return
     small, large = linear_graph(200), branched_graph(10_000)
     alembic_project(os.path.join(out, "alembic-200"), small, alembic_table_revision)
     efcore_project(os.path.join(out, "efcore-200"), 200)
-    migratekit_project(os.path.join(out, "migratekit-200"), repo, small, migratekit_table_revision)
+    migratekit_project(os.path.join(out, "migratekit-200"), project_reference(repo), small, migratekit_table_revision)
     alembic_project(os.path.join(out, "alembic-10k"), large, alembic_empty_revision)
-    migratekit_project(os.path.join(out, "migratekit-10k"), repo, large, migratekit_empty_revision)
+    migratekit_project(os.path.join(out, "migratekit-10k"), project_reference(repo), large, migratekit_empty_revision)
 
 
 if __name__ == "__main__":

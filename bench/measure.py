@@ -309,19 +309,12 @@ def render(operations, evaluation, options, started, commands_seen, tools, schem
             ratio(mk, alembic),
             ratio(mk, ef) if EF in op.tools else "n/a",
         ])
-    widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(len(headers))]
-
-    def line(cells):
-        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
     out = [
         f"MigrationKit benchmark, {started:%Y-%m-%d %H:%M} UTC, MigrationKit at {options.tree}",
         f"machine: {os.cpu_count()} cores, {platform.platform()}; versions: {versions(tools)}",
         f"medians of {options.rounds} interleaved rounds (after one warm-up round); ratio < 1 means MigrationKit is faster",
         "",
-        line(headers),
-        line(["-" * w for w in widths]),
-        *[line(r) for r in rows],
+        *table_lines(headers, rows),
         "",
         f"for reference, the MSBuild query MigrationKit makes to find the app (`dotnet msbuild -getProperty`,",
         f"10,000-revision app) takes {seconds(evaluation.median(MK))} alone; with --no-build the tool may reuse an earlier answer",
@@ -353,6 +346,16 @@ def render(operations, evaluation, options, started, commands_seen, tools, schem
     out += ["", "commands (password masked):"]
     out += [f"  {name} / {tool}: {command}" for (name, tool), command in commands_seen.items()]
     return "\n".join(out) + "\n"
+
+
+def table_lines(headers, rows):
+    """A plain-text table: the first column left-aligned, the others right-aligned, a rule under the headers."""
+    widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(len(headers))]
+
+    def line(cells):
+        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return [line(headers), line(["-" * w for w in widths]), *[line(r) for r in rows]]
 
 
 def versions(tools):

@@ -24,18 +24,9 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 # Debian's Python, where apt puts alembic and psycopg2 (the python3 on PATH may be another one).
 python=/usr/bin/python3
 
-apt_install() {
-  if [ "$(id -u)" != 0 ]; then
-    echo "run.sh: missing $*; install them (as root: apt-get install -y $*) and run again." >&2
-    exit 1
-  fi
-  echo "Installing $* ..."
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1 \
-    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; }
-}
+. "$bench/shared.sh"
 
-"$python" -c 'import alembic, psycopg2' 2>/dev/null || apt_install python3-alembic python3-psycopg2
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || apt_install postgresql-15
+need_alembic_and_postgres
 
 work=$(mktemp -d /tmp/migratekit-bench.XXXXXX)
 chmod 755 "$work"

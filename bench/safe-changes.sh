@@ -27,19 +27,15 @@ done
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 python=/usr/bin/python3
-if ! "$python" -c 'import psycopg2' 2>/dev/null; then
-  [ "$(id -u)" = 0 ] || { echo "safe-changes.sh: missing python3-psycopg2 (apt-get install -y python3-psycopg2)" >&2; exit 1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-psycopg2 >/dev/null 2>&1 \
-    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-psycopg2 >/dev/null; }
-fi
+. "$bench/shared.sh"
+"$python" -c 'import psycopg2' 2>/dev/null || apt_install python3-psycopg2
 
 work=$(mktemp -d /tmp/migratekit-safe.XXXXXX)
 chmod 755 "$work"
 version="0.0.0-bench.$(date -u +%Y%m%d%H%M%S).$$"
 cleanup() {
   "$root/scripts/pg.sh" stop "$work/pg" || true
-  # Our one-off package version would stay in NuGet's global cache.
-  for p in migrationkit migrationkit.core migrationkit.runner migrationkit.tool; do rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/$p/$version"; done
+  forget_packed "$version"
   if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "Kept the apps in $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -48,11 +44,7 @@ eval "$("$root/scripts/pg.sh" start "$work/pg")"
 echo "PostgreSQL started for this run (cluster in $work/pg)."
 
 echo "Packing the tool from this tree (version $version) ..."
-projects=$(grep -E '^Project\(' "$root/MigrationKit.sln" | cut -d'"' -f6 | tr '\\' '/' | grep -E '^src/.*proj$' \
-  | sed 's|^|"|; s|$|"|' | paste -sd, -)
-printf '{"solution":{"path":"%s","projects":[%s]}}\n' "$root/MigrationKit.sln" "$projects" > "$work/src.slnf"
-dotnet pack "$work/src.slnf" -o "$work/packages" --artifacts-path "$work/artifacts" -p:Version="$version" \
-  -nologo -verbosity:quiet -nodeReuse:false >"$work/pack.log" 2>&1 || { tail -n 20 "$work/pack.log" >&2; exit 1; }
+pack_tree "$root" "$version" "$work"
 
 npgsql_version=$(grep -oP 'Include="Npgsql.EntityFrameworkCore.PostgreSQL" Version="\K[^"]+' "$root/Directory.Packages.props")
 
@@ -126,12 +118,9 @@ make_app() {
   </ItemGroup>
 </Project>
 EOF
-  cp "$root/nuget.config" "$app/nuget.config"
+  install_local_tool "$app" "$version" "$work/packages"
   (
     cd "$app"
-    dotnet nuget add source "$work/packages" --name bench --configfile nuget.config >/dev/null
-    dotnet new tool-manifest >/dev/null
-    dotnet tool install --local MigrationKit.Tool --version "$version" >/dev/null
     model "" > ShopContext.cs
     dotnet migratekit init >/dev/null
     if [ -n "$settings" ]; then

@@ -1,0 +1,65 @@
+# What several bench scripts need; sourced, not run:
+#
+#   . "$bench/shared.sh"
+#   apt_install PACKAGE...                   # Debian packages, as root (else one line saying what to run)
+#   need_alembic_and_postgres                # Debian's Alembic and psycopg2 for $python, and a PostgreSQL server
+#   pack_tree SOURCE_ROOT VERSION WORK       # the packages land in WORK/packages; exits with one line if it fails
+#   install_local_tool APP VERSION PACKAGES  # APP gets a nuget.config with PACKAGES, a tool manifest and the tool
+#   forget_packed VERSION...                 # removes those versions from NuGet's global packages folder
+#
+# This tree is packed and installed as a local tool for the benchmarks that run `dotnet migratekit`
+# as users type it. NuGet keeps a package version forever, so each run packs a version of its own
+# ("0.0.0-bench.<time>.<pid>": a prerelease of 0.0.0 sorts below any release) and forgets it on exit.
+
+# Only the src projects are packages: a solution filter keeps the solution's project list the truth.
+# --artifacts-path keeps the pack out of the tree's obj folders, where others may be building.
+pack_tree() {
+  local source=$1 version=$2 work=$3 projects
+  projects=$(grep '^Project(' "$source/MigrationKit.sln" | cut -d'"' -f6 | tr '\\' '/' | grep '^src/.*proj$' \
+    | sed 's/.*/"&"/' | paste -sd, -)
+  echo "{\"solution\":{\"path\":\"$source/MigrationKit.sln\",\"projects\":[$projects]}}" > "$work/$version.slnf"
+  if ! dotnet pack "$work/$version.slnf" -o "$work/packages" --artifacts-path "$work/artifacts-$version" -p:Version="$version" \
+      -nologo -verbosity:quiet -nodeReuse:false > "$work/pack-$version.log" 2>&1; then
+    echo "dotnet pack failed: $(grep -m 1 -E ': error ' "$work/pack-$version.log" || tail -n 1 "$work/pack-$version.log")" >&2
+    exit 1
+  fi
+}
+
+install_local_tool() {
+  local app=$1 version=$2 packages=$3 root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  cp "$root/nuget.config" "$app/nuget.config"
+  (
+    cd "$app"
+    dotnet nuget add source "$packages" --name bench --configfile nuget.config >/dev/null
+    dotnet new tool-manifest >/dev/null
+    dotnet tool install --local MigrationKit.Tool --version "$version" >/dev/null
+  )
+}
+
+forget_packed() {
+  local cache version package
+  cache=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')
+  for version in "$@"; do
+    for package in migrationkit migrationkit.core migrationkit.runner migrationkit.tool; do
+      rm -rf "${cache:?}/$package/$version"
+    done
+  done
+}
+
+# Debian's packages (python3-alembic, postgresql-15, ...): installing needs root, so anyone else is
+# told the command and the script stops.
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "$(basename "$0"): missing $*; install them (as root: apt-get install -y $*) and run again." >&2
+    exit 1
+  fi
+  echo "Installing $* ..."
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; }
+}
+
+need_alembic_and_postgres() {
+  "$python" -c 'import alembic, psycopg2' 2>/dev/null || apt_install python3-alembic python3-psycopg2
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || apt_install postgresql-15
+}
