@@ -187,6 +187,26 @@ public sealed class FleetTests(PackedTool tool, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Check_database_over_each_schema_reads_only_each_tenants_schema()
+    {
+        var app = await SlowAsync(tool);
+        var connectionString = await PostgresServer.CreateDatabaseAsync();
+        using var database = AppDatabase.PostgresAt(connectionString);
+        // At base, the model to compare with is empty: a table in the tenant's own schema is drift,
+        // tables of other schemas (another tenant's, public's) are not that tenant's.
+        await database.ExecuteAsync("CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE TABLE tenant_b.notes (id int PRIMARY KEY); CREATE TABLE public.shared (id int);");
+        var environment = new Dictionary<string, string?> { [ThrowawayApp.ProviderVariable] = AppDatabase.Postgres, ["MIGRATEKIT_CONNECTION"] = connectionString };
+
+        var check = await app.RunAsync(environment, "check", "--database", "--each-schema", "tenant_*", "--continue-on-error", "--no-build");
+
+        Assert.True(check.ExitCode == 1, check.ToString());
+        NoStackTrace(check);
+        Assert.Contains("FAILED tenant_b: differs from the model of revision base (1): table tenant_b.notes: in the database, not in the model", check.ErrorLines);
+        Assert.DoesNotContain(check.ErrorLines, l => l.StartsWith("FAILED tenant_a", StringComparison.Ordinal));
+        Assert.Equal("Failed (1): tenant_b", check.OutputLines[^1]);
+    }
+
+    [Fact]
     public async Task A_fleet_upgrade_killed_mid_way_leaves_every_database_at_a_true_revision_and_a_rerun_finishes()
     {
         var app = await SlowAsync(tool);

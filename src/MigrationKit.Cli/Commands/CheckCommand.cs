@@ -86,7 +86,7 @@ internal sealed class CheckCommand : CliCommand
     /// <summary>`check --database`: drift between the live schema and the current revision's snapshot.</summary>
     private static async Task<int> CheckDatabaseAsync(AppScope app, CancellationToken cancellationToken)
     {
-        var (revision, differences) = await DriftAsync(app, app.Runner, () => new DriftDetector(app.Context, app.ModelAssembly, app.StartupAssembly), cancellationToken);
+        var (revision, differences) = await DriftAsync(app, app.Runner, () => new DriftDetector(app.Context, app.ModelAssembly, app.StartupAssembly), schema: null, cancellationToken);
         var at = revision ?? "base";
         if (differences.Count == 0)
         {
@@ -113,8 +113,9 @@ internal sealed class CheckCommand : CliCommand
         return async (target, context, token) =>
         {
             var started = Stopwatch.GetTimestamp();
-            var (revision, differences) = await DriftAsync(app, new Runner.RevisionRunner(context, app.Catalog, app.RunnerOptions()),
-                () => detectors.GetValue(context, c => new DriftDetector(c, app.ModelAssembly, app.StartupAssembly)), token);
+            var runner = new Runner.RevisionRunner(context, app.Catalog, app.RunnerOptions(), Serilog.Log.Logger, new Runner.GeneratedSteps(), target.Schema);
+            var (revision, differences) = await DriftAsync(app, runner,
+                () => detectors.GetValue(context, c => new DriftDetector(c, app.ModelAssembly, app.StartupAssembly)), target.Schema, token);
             IReadOnlyList<string> heads = revision is null ? [] : [revision];
             return differences.Count == 0
                 ? new TargetResult(target.Name, TargetStatus.Unchanged, heads, heads, 0, Stopwatch.GetElapsedTime(started), null)
@@ -126,7 +127,7 @@ internal sealed class CheckCommand : CliCommand
 
     /// <summary>The revision a database is at and how its schema differs from that revision's model.</summary>
     private static async Task<(string? Revision, IReadOnlyList<string> Differences)> DriftAsync(
-        AppScope app, Runner.RevisionRunner runner, Func<DriftDetector> detector, CancellationToken cancellationToken)
+        AppScope app, Runner.RevisionRunner runner, Func<DriftDetector> detector, string? schema, CancellationToken cancellationToken)
     {
         var heads = await runner.GetCurrentHeadsAsync(cancellationToken);
         app.Graph.ValidateCurrentHeads(heads);
@@ -138,7 +139,7 @@ internal sealed class CheckCommand : CliCommand
         }
 
         var revision = heads.Count == 0 ? null : heads[0];
-        return (revision, detector().Find(app.Catalog, revision, app.Settings.VersionTable));
+        return (revision, detector().Find(app.Catalog, revision, app.Settings.VersionTable, schema));
     }
 
     /// <summary>`check --applied`: revisions edited since they ran on the database, and ones it ran that the app no longer has.</summary>

@@ -33,7 +33,11 @@ public sealed class DriftDetector
     /// (null: the database is at base, so the model is empty); the version table, the step
     /// journal and the history beside it are the tool's own, not compared.
     /// </summary>
-    public IReadOnlyList<string> Find(RevisionCatalog catalog, string? revision, string versionTable)
+    /// <param name="schema">
+    /// A tenant's schema (PostgreSQL, schema per tenant, first on the connection's search_path):
+    /// only it is read, so the other tenants' tables are not taken for drift. Null: every schema.
+    /// </param>
+    public IReadOnlyList<string> Find(RevisionCatalog catalog, string? revision, string versionTable, string? schema = null)
     {
         IRelationalModel? expected = null;
         if (revision is not null)
@@ -44,7 +48,7 @@ public sealed class DriftDetector
             expected = model.GetRelationalModel();
         }
 
-        return SchemaComparer.Compare(expected, ReadSchema(), ToolTables(versionTable));
+        return SchemaComparer.Compare(expected, ReadSchema(schema), ToolTables(versionTable));
     }
 
     /// <summary>
@@ -56,8 +60,9 @@ public sealed class DriftDetector
             _context.GetService<IDesignTimeModel>().Model.GetRelationalModel(), ReadSchema(), ToolTables(versionTable));
 
     /// <summary>The live schema, as the provider's design-time reader sees it over the DbContext's connection.</summary>
-    internal DatabaseModel ReadSchema()
-        => _services.GetRequiredService<IDatabaseModelFactory>().Create(_context.Database.GetDbConnection(), new DatabaseModelFactoryOptions());
+    internal DatabaseModel ReadSchema(string? schema = null)
+        => _services.GetRequiredService<IDatabaseModelFactory>().Create(
+            _context.Database.GetDbConnection(), new DatabaseModelFactoryOptions(tables: null, schemas: schema is null ? null : [schema]));
 
     /// <summary>The tables that are the tool's own (and EF's), in no one's model.</summary>
     internal static IReadOnlySet<string> ToolTables(string versionTable)
