@@ -211,7 +211,8 @@ public sealed class FleetTests(PackedTool tool, ITestOutputHelper output)
     {
         var app = await SlowAsync(tool);
         var (prefix, databases) = await CreateDatabasesAsync(12);
-        var environment = ServerEnvironment();
+        // The connection as a template: each database's name goes where it says {name}.
+        var environment = ServerEnvironment(database: "{name}");
 
         using (var run = app.Start(environment, "upgrade", "head", "--each-database", prefix + "_*", "--parallel", "4", "--no-build"))
         {
@@ -249,10 +250,10 @@ public sealed class FleetTests(PackedTool tool, ITestOutputHelper output)
     private const string FilePassword = "s3cret-Fleet-pw";
 
     /// <summary>The app pointed at the server's postgres database: the fleet's databases are the server's.</summary>
-    private static Dictionary<string, string?> ServerEnvironment() => new()
+    private static Dictionary<string, string?> ServerEnvironment(string database = "postgres") => new()
     {
         [ThrowawayApp.ProviderVariable] = AppDatabase.Postgres,
-        ["MIGRATEKIT_CONNECTION"] = new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = "postgres" }.ConnectionString,
+        ["MIGRATEKIT_CONNECTION"] = new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = database }.ConnectionString,
     };
 
     /// <summary>Empty databases PREFIX_t01.. on the run's server, PREFIX unique to the test.</summary>

@@ -147,6 +147,29 @@ public sealed class FleetTargetsTests
     }
 
     [Fact]
+    public async Task Each_database_puts_each_name_where_the_connection_string_says_name()
+    {
+        var prefix = "fl" + Guid.NewGuid().ToString("N")[..8];
+        foreach (var name in new[] { "_t01", "_t02" })
+        {
+            await PostgresServer.CreateDatabaseAsync(prefix + name);
+        }
+
+        // {name} as the database (listing the databases then goes through 'postgres'), and inside another keyword.
+        var server = new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = "{name}" };
+        var template = server.ConnectionString + ";Application Name=migrate {name}";
+        var targets = await FleetTargets.EachDatabaseAsync(new NpgsqlConnection(template), prefix + "_t*", CancellationToken.None);
+
+        Assert.Equal([prefix + "_t01", prefix + "_t02"], targets.Select(t => t.Name));
+        var second = new NpgsqlConnectionStringBuilder(targets[1].ConnectionString);
+        Assert.Equal((prefix + "_t02", "migrate " + prefix + "_t02", server.Password), (second.Database, second.ApplicationName, second.Password));
+        await using var connection = new NpgsqlConnection(targets[1].ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT current_database()", connection);
+        Assert.Equal(prefix + "_t02", await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Each_database_over_sqlite_is_a_file_glob_from_the_project_folder()
     {
         using var project = new TempDirectory();

@@ -56,13 +56,20 @@ public static class FleetTargets
         return TargetConnections.Unique(targets, "the targets query's rows");
     }
 
+    /// <summary>Where a connection string of <see cref="EachDatabaseAsync"/> takes each database's name.</summary>
+    public const string NamePlaceholder = "{name}";
+
     /// <summary>
     /// The databases that <paramref name="pattern"/> matches (<c>*</c> and <c>?</c> wildcards), each
     /// reached with <paramref name="server"/>'s connection string with its database replaced, named by
     /// the database. PostgreSQL: the server's databases that accept connections, templates left out.
     /// SQLite: the files the pattern matches (wildcards in the file name), relative to <paramref name="projectDirectory"/>.
     /// </summary>
-    /// <param name="server">A closed connection: its connection string is every target's template (an open one may have dropped its password).</param>
+    /// <param name="server">
+    /// A closed connection: its connection string is every target's template (an open one may have
+    /// dropped its password). PostgreSQL: where it holds <c>{name}</c> (<c>Database={name}</c>, or a
+    /// name in a longer string), each database's name goes there instead of replacing the database.
+    /// </param>
     public static async Task<IReadOnlyList<FleetTarget>> EachDatabaseAsync(
         DbConnection server, string pattern, CancellationToken cancellationToken, string? projectDirectory = null)
     {
@@ -72,6 +79,12 @@ public static class FleetTargets
             case SqliteConnectionType:
                 return SqliteFiles(template, pattern, projectDirectory ?? Directory.GetCurrentDirectory());
             case NpgsqlConnectionType:
+                if (template.Contains(NamePlaceholder, StringComparison.Ordinal))
+                {
+                    // `Database={name}` names no database to list the others from: the maintenance one serves.
+                    server.ConnectionString = template.Replace(NamePlaceholder, "postgres", StringComparison.Ordinal);
+                }
+
                 var match = TargetConnections.Wildcard(pattern);
                 var targets = new List<FleetTarget>();
                 await QueryAsync(server, "SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn ORDER BY datname",
@@ -80,7 +93,9 @@ public static class FleetTargets
                         var name = reader.GetString(0);
                         if (match.IsMatch(name))
                         {
-                            targets.Add(new FleetTarget(name, TargetConnections.WithDatabase(template, name, file: false)));
+                            targets.Add(new FleetTarget(name, template.Contains(NamePlaceholder, StringComparison.Ordinal)
+                                ? template.Replace(NamePlaceholder, name, StringComparison.Ordinal)
+                                : TargetConnections.WithDatabase(template, name, file: false)));
                         }
                     }, cancellationToken);
                 return targets;
