@@ -220,14 +220,7 @@ internal static class CliApplication
 
     private static int Fail(string message, string? hint, int exitCode)
     {
-        message = message.TrimEnd();
-        if (hint is not null && !message.EndsWith('.') && !message.EndsWith('!') && !message.EndsWith('?'))
-        {
-            message += ".";
-        }
-
-        var line = hint is null ? message : $"{message} {hint}";
-        Console.Error.WriteLine("ERROR: " + Secrets.Redact(line.ReplaceLineEndings(" ")));
+        Console.Error.WriteLine("ERROR: " + Secrets.Redact(Runner.RevisionRunner.OneLine(message, hint)));
         return exitCode;
     }
 }

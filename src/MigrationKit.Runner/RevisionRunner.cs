@@ -1410,6 +1410,18 @@ public sealed partial class RevisionRunner
 
     internal static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
+    /// <summary>A failure's message and hint on one line, as the CLI prints it (and a fleet reports it per target).</summary>
+    internal static string OneLine(string message, string? hint)
+    {
+        message = message.TrimEnd();
+        if (hint is not null && !message.EndsWith('.') && !message.EndsWith('!') && !message.EndsWith('?'))
+        {
+            message += ".";
+        }
+
+        return OneLine(hint is null ? message : $"{message} {hint}");
+    }
+
     /// <summary>The version table's rows, and the revisions the step journal records as partly applied (or undone).</summary>
     internal sealed record CurrentState(IReadOnlyList<string> Heads, IReadOnlyList<JournalEntry> PartlyApplied);
 

@@ -31,14 +31,11 @@ internal sealed class FleetSchedule
         IReadOnlyList<FleetTarget> targets, FleetOptions options, Func<DbContext> createContext,
         Func<FleetTarget, DbContext, CancellationToken, Task<IReadOnlyList<string>>> readHeads, ILogger log)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var target in targets)
+        // The sources refuse a duplicate with where it came from; this is for a list an app built itself.
+        if (Targets.TargetConnections.Duplicate(targets) is { } twice)
         {
-            if (!seen.Add(target.Name))
-            {
-                throw new MigrationKitException(
-                    $"Two targets of the fleet are named '{target.Name}'.", "Give each target a name of its own.");
-            }
+            throw new MigrationKitException(
+                $"Two targets of the fleet are named '{twice.Name}'.", "Give each target a name of its own.");
         }
 
         _targets = targets;
@@ -142,7 +139,7 @@ internal sealed class FleetSchedule
                 var heads = await _readHeads(target, context, CancellationToken.None);
                 return failed with { Before = heads, After = heads };
             }
-            catch (Exception) when (e is not OutOfMemoryException)
+            catch (Exception reading) when (reading is not OutOfMemoryException)
             {
                 return failed with { HeadsKnown = false };
             }
@@ -154,16 +151,7 @@ internal sealed class FleetSchedule
     /// ours, or the database's own message for anything else (a stack trace helps no one reading
     /// 500 lines).
     /// </summary>
-    internal static string ErrorLine(Exception e)
-    {
-        var message = e.Message.TrimEnd();
-        if (e is MigrationKitException { Hint: { } hint })
-        {
-            message += (message.EndsWith('.') || message.EndsWith('!') || message.EndsWith('?') ? " " : ". ") + hint;
-        }
-
-        return RevisionRunner.OneLine(message);
-    }
+    internal static string ErrorLine(Exception e) => RevisionRunner.OneLine(e.Message, (e as MigrationKitException)?.Hint);
 
     private void Report(TargetResult? finished)
     {
