@@ -33,4 +33,13 @@ internal sealed class GeneratedSteps
 /// <param name="ChangesRows">It may change rows (raw SQL, seed data, or an operation of the provider's own that we do not know).</param>
 /// <param name="Operations">The operations the SQL comes from.</param>
 internal sealed record GeneratedStep(
-    IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase, bool ChangesRows, IReadOnlyList<MigrationOperation> Operations);
+    IReadOnlyList<MigrationCommand> Commands, bool ChangesDatabase, bool ChangesRows, IReadOnlyList<MigrationOperation> Operations)
+{
+    private Sql.SqlChecksum? _checksum;
+
+    /// <summary>
+    /// The checksum of <see cref="Commands"/> (step journal, history), made on first use and then
+    /// kept with the step, so a fleet's runners do not each read the same SQL again.
+    /// </summary>
+    public Sql.SqlChecksum Checksum => _checksum ??= Sql.SqlChecksum.Of(Commands);
+}

@@ -244,9 +244,9 @@ public sealed partial class RevisionRunner
         foreach (var step in plan.Steps)
         {
             script.Append("-- Running ").AppendLine(step.Describe());
-            var commands = GenerateCommands(step).Commands;
-            var layout = _dialect.Arrange(commands);
-            var progress = new StepProgress(step, layout, SqlChecksum.Of(commands));
+            var generated = GenerateCommands(step);
+            var layout = _dialect.Arrange(generated.Commands);
+            var progress = new StepProgress(step, layout, generated.Checksum);
             // The history row is written first in the transaction that records the step and
             // finished last in it, so the database's clock times it as a live run's does.
             var startHistory = _history.ScriptInsertSql(progress.History, _dialect);
@@ -583,11 +583,12 @@ public sealed partial class RevisionRunner
     private async Task ApplyStepAsync(MigrationStep step, bool inRunTransaction, CancellationToken cancellationToken)
     {
         _log.Information("Running {Step:l}", step.Describe());
-        var (commands, changesDatabase, changesRows, operations) = GenerateCommands(step);
+        var generated = GenerateCommands(step);
+        var (commands, changesDatabase, changesRows, operations) = generated;
         await _dataLoss.CheckAsync(step, operations, _options.RefuseDataLoss, inRunTransaction, cancellationToken);
 
         var layout = _dialect.Arrange(commands);
-        var progress = new StepProgress(step, layout, SqlChecksum.Of(commands));
+        var progress = new StepProgress(step, layout, generated.Checksum);
         var part = 0;
         try
         {
