@@ -1296,8 +1296,10 @@ public sealed partial class RevisionRunner
     /// passes by a target already where it should be. Null when that cannot be told so cheaply
     /// (no database, no version table, no rows, or a revision part-way in the step journal, which
     /// a second query reads only when the journal exists); a run then finds out under the lock.
+    /// With <paramref name="keepOpen"/>, a connection it opened stays open for that run (the caller
+    /// closes it): a second connection would cost the server a second backend and authentication.
     /// </summary>
-    internal async Task<IReadOnlyList<string>?> TryReadSettledHeadsAsync(CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<string>?> TryReadSettledHeadsAsync(CancellationToken cancellationToken, bool keepOpen = false)
     {
         if (_dialect.MissingDatabase(_connection.DbConnection) is not null)
         {
@@ -1349,7 +1351,10 @@ public sealed partial class RevisionRunner
         }
         finally
         {
-            await _connection.CloseAsync();
+            if (!keepOpen)
+            {
+                await _connection.CloseAsync();
+            }
         }
     }
 

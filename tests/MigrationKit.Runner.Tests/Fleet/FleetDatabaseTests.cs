@@ -68,10 +68,17 @@ public sealed class FleetDatabaseTests(ITestOutputHelper output)
         await using var fleet = await PostgresFleet.CreateAsync();
         var old = await TemplateAtAsync(fleet, "old", Tenants.Accounts);
         var head = await TemplateAtAsync(fleet, "head", Tenants.Audit);
+        List<string> fresh = [await fleet.CreateDatabaseAsync($"{fleet.Prefix}_empty"), await fleet.CreateDatabaseAsync($"{fleet.Prefix}_behind", old)];
         var databases = await fleet.CreateDatabasesAsync(12, i => i < 8 ? old : head);
         var runner = new FleetRunner(FleetContext.Factory(ScratchDatabase.Postgres), Catalog);
         var commands = new ConcurrentDictionary<string, int>();
-        using var listener = CommandsByDatabase(commands);
+        var connections = new ConcurrentDictionary<string, int>();
+        using var listener = CommandsByDatabase(commands, connections);
+
+        // A database behind or empty costs one connection, not one for the first query and another for the run.
+        var first = new FleetRunner(FleetContext.Factory(ScratchDatabase.Postgres), Catalog);
+        Assert.True((await first.UpgradeAsync(fresh.Select(d => fleet.Target(d)).ToList())).Succeeded);
+        Assert.All(fresh, d => Assert.Equal(1, connections[d]));
 
         var before = Tenants.UpgradeCalls;
         var report = await runner.UpgradeAsync(databases.Select(d => fleet.Target(d)).ToList());
@@ -81,6 +88,7 @@ public sealed class FleetDatabaseTests(ITestOutputHelper output)
         Assert.True(report.Succeeded);
         Assert.All(databases[8..], d => Assert.Equal(1, commands[d]));
         Assert.All(databases[..8], d => Assert.True(commands[d] > 5, $"{d}: {commands[d]} commands"));
+        Assert.All(databases, d => Assert.Equal(1, connections[d]));
         Assert.All(report.Targets.Skip(8), t => Assert.Equal(TargetStatus.Unchanged, t.Status));
 
         commands.Clear();
@@ -136,8 +144,11 @@ public sealed class FleetDatabaseTests(ITestOutputHelper output)
 
     private static async Task<string> StateAsync(string database) => (await PostgresFleet.QueryAsync(database, Tenants.SchemaStateSql("public")))[0];
 
-    /// <summary>Counts the commands Npgsql sends to each database (its tracing), whoever sends them.</summary>
-    internal static ActivityListener CommandsByDatabase(ConcurrentDictionary<string, int> commands)
+    /// <summary>
+    /// Counts the commands Npgsql sends to each database and, when asked, the connections it opens to
+    /// each (its tracing: a physical open is a "CONNECT db" activity), whoever sends or opens them.
+    /// </summary>
+    internal static ActivityListener CommandsByDatabase(ConcurrentDictionary<string, int> commands, ConcurrentDictionary<string, int>? connections = null)
     {
         var listener = new ActivityListener
         {
@@ -150,6 +161,10 @@ public sealed class FleetDatabaseTests(ITestOutputHelper output)
                     && (activity.GetTagItem("db.namespace") ?? activity.GetTagItem("db.name")) is string database)
                 {
                     commands.AddOrUpdate(database, 1, (_, n) => n + 1);
+                }
+                else if (connections is not null && activity.OperationName.StartsWith("CONNECT ", StringComparison.Ordinal))
+                {
+                    connections.AddOrUpdate(activity.OperationName["CONNECT ".Length..], 1, (_, n) => n + 1);
                 }
             },
         };
