@@ -169,13 +169,17 @@ public sealed partial class RevisionRunner
     public async Task<IReadOnlyList<string>> StampAsync(IReadOnlyList<string> targets, bool purge, CancellationToken cancellationToken = default)
         => (await StampFromAsync(targets, purge, cancellationToken)).After;
 
-    /// <summary><see cref="StampAsync"/>, telling the heads it found too (none read with <paramref name="purge"/>).</summary>
+    /// <summary>
+    /// <see cref="StampAsync"/>, telling the rows it found too (with <paramref name="purge"/> as they
+    /// were, unchecked: a purge is how rows the graph does not know are cleared).
+    /// </summary>
     internal async Task<(IReadOnlyList<string> Before, IReadOnlyList<string> After)> StampFromAsync(
         IReadOnlyList<string> targets, bool purge, CancellationToken cancellationToken)
     {
         RefuseDeclaredPooler();
         await using var session = await BeginSessionAsync(cancellationToken);
-        var before = purge ? [] : await ReadHeadsAsync(tableExists: true, cancellationToken);
+        var found = await ReadHeadsAsync(tableExists: true, cancellationToken);
+        var before = purge ? [] : found;
         if (!purge)
         {
             Graph.ValidateCurrentHeads(before);
@@ -198,7 +202,7 @@ public sealed partial class RevisionRunner
 
         await transaction.CommitAsync(cancellationToken);
         _log.Information("Stamped {Heads:l}", after.Count == 0 ? "base" : string.Join(", ", after));
-        return (before, after);
+        return (found, after);
     }
 
     /// <summary>

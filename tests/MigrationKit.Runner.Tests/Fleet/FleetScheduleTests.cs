@@ -155,6 +155,11 @@ public sealed class FleetScheduleTests : IDisposable
         Assert.True(stamped.Succeeded);
         Assert.All(stamped.Targets, t => Assert.Equal((TargetStatus.Succeeded, Tenants.Accounts), (t.Status, string.Join(",", t.After))));
         Assert.Equal([(Tenants.Accounts, 2), (Tenants.Note, 2)], current.ByRevision());
+
+        // A purge reports the rows it replaced, unchecked as it takes them.
+        var purged = await runner.StampAsync(targets.Take(1).ToList(), [Tenants.Accounts], purge: true);
+        Assert.Equal((TargetStatus.Succeeded, Tenants.Note, Tenants.Accounts),
+            (purged.Targets[0].Status, string.Join(",", purged.Targets[0].Before), string.Join(",", purged.Targets[0].After)));
     }
 
     public void Dispose() => _folder.Dispose();
