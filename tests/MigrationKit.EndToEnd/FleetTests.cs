@@ -244,6 +244,43 @@ public sealed class FleetTests(PackedTool tool, ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Targets_from_a_catalog_query_with_a_canary_that_fails_start_no_other_target_even_with_continue_on_error()
+    {
+        var app = await SlowAsync(tool);
+        var (prefix, databases) = await CreateDatabasesAsync(6);
+        using var catalog = AppDatabase.PostgresAt(await PostgresServer.CreateDatabaseAsync(prefix + "_catalog"));
+        await catalog.ExecuteAsync("CREATE TABLE tenants (name text NOT NULL, connection text NOT NULL)");
+        for (var i = 1; i <= databases.Count; i++)
+        {
+            var connection = new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { Database = $"{prefix}_t{i:00}" }.ConnectionString;
+            await catalog.ExecuteAsync($"INSERT INTO tenants VALUES ('tenant-{i}', '{connection.Replace("'", "''", StringComparison.Ordinal)}')");
+        }
+
+        // The second canary has a table in the way of the first revision.
+        await databases[1].ExecuteAsync("CREATE TABLE t1 (id int)");
+        var environment = ServerEnvironment(database: prefix + "_catalog");
+        string[] fleet = ["--targets-sql", "SELECT name, connection FROM tenants ORDER BY name", "--canary", "2", "--no-build"];
+
+        var canary = await app.RunAsync(environment, ["upgrade", "head", .. fleet, "--continue-on-error"]);
+
+        Assert.True(canary.ExitCode == 1, canary.ToString());
+        NoStackTrace(canary);
+        DoesNotPrint(canary, Password);
+        Assert.Contains(canary.ErrorLines, l => l.StartsWith("FAILED tenant-2: Running upgrade  -> " + Slow[0], StringComparison.Ordinal));
+        Assert.StartsWith("upgrade head over 6 targets: 1 changed, 0 unchanged, 1 failed, 4 not started", canary.OutputLines[0]);
+        Assert.Equal("Not started (4): tenant-3, tenant-4, tenant-5, tenant-6", canary.OutputLines[^1]);
+        Assert.All(databases[2..], d => Assert.Empty(d.VersionRowsAsync().GetAwaiter().GetResult()));
+
+        await databases[1].ExecuteAsync("DROP TABLE t1");
+        var after = Succeeded(await app.RunAsync(environment, ["upgrade", "head", .. fleet]));
+        Assert.StartsWith("upgrade head over 6 targets: 5 changed, 1 unchanged, 0 failed, 0 not started", after.OutputLines[0]);
+        foreach (var database in databases)
+        {
+            Assert.Equal([Head], await database.VersionRowsAsync());
+        }
+    }
+
     /// <summary>The server's password, which every target's connection string holds and no output may show.</summary>
     private static string Password => new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString).Password!;
 
