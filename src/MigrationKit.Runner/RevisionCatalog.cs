@@ -74,7 +74,7 @@ public sealed class RevisionCatalog
 
             var attribute = type.GetCustomAttribute<RevisionAttribute>() ?? throw MissingAttribute(type.FullName);
             infos.Add(ToInfo(attribute.Id, attribute.Parents, attribute.Message, attribute.Created,
-                attribute.BranchLabels, attribute.DependsOn, type.FullName));
+                attribute.BranchLabels, attribute.DependsOn, type.FullName, attribute.Replaces));
             // Duplicates are reported by the graph, which names both revisions.
             types.TryAdd(attribute.Id, type);
         }
@@ -228,7 +228,8 @@ public sealed class RevisionCatalog
 
     /// <summary>The graph's view of a [Revision] attribute, however it was read.</summary>
     internal static RevisionInfo ToInfo(
-        string id, string[] parents, string message, string? created, string[] branchLabels, string[] dependsOn, string? typeName)
+        string id, string[] parents, string message, string? created, string[] branchLabels, string[] dependsOn, string? typeName,
+        string[] replaces)
     {
         DateTimeOffset? createdAt = null;
         if (created is { Length: > 0 }
@@ -237,7 +238,7 @@ public sealed class RevisionCatalog
             createdAt = parsed;
         }
 
-        return new RevisionInfo(id, parents, message, branchLabels, dependsOn, createdAt, typeName);
+        return new RevisionInfo(id, parents, message, branchLabels, dependsOn, createdAt, typeName, replaces);
     }
 
     internal static MigrationKitException MissingAttribute(string? typeName) => new(

@@ -1,0 +1,113 @@
+namespace MigrationKit.Core;
+
+/// <summary>
+/// What the squashed revisions (<see cref="RevisionInfo.Replaces"/>) do to the graph: which revisions
+/// it leaves out, which ids stand for another revision, and which ids lie inside a squashed run.
+/// </summary>
+/// <remarks>
+/// The squashed view (the default) leaves out every replaced revision whether or not its file remains,
+/// and the end of each run stands for its squash, so children, depends-on, version rows and typed
+/// targets need no rewrite. The replaced view (<c>--replaced</c>) puts the old revisions back where all
+/// of them remain, and their squash then stands for the end of the run.
+/// </remarks>
+internal sealed class Squashes
+{
+    // An id that names another revision of the graph: the end of a squashed run (or, in the replaced view, a squash).
+    private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
+    // A replaced id that is not the end of its run, with the squash that replaced it.
+    private readonly Dictionary<string, RevisionInfo> _inside = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _present;
+
+    private Squashes(RevisionInfo[] input, bool walkReplaced)
+    {
+        _present = new HashSet<string>(input.Select(r => r.Id), StringComparer.Ordinal);
+        var replacedBy = new Dictionary<string, RevisionInfo>(StringComparer.Ordinal);
+        var left = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var squash in input.Where(r => r.Replaces.Count > 0))
+        {
+            foreach (var id in squash.Replaces)
+            {
+                if (id == squash.Id)
+                {
+                    throw new MigrationKitException($"Revision {Errors.Name(squash)} replaces itself");
+                }
+
+                if (!replacedBy.TryAdd(id, squash))
+                {
+                    throw new MigrationKitException(
+                        $"Revision {id} is replaced by two squashed revisions ({Errors.Name(replacedBy[id])} and {Errors.Name(squash)})",
+                        "Delete the newer squashed revision; a revision belongs to one squash.");
+                }
+            }
+
+            var end = squash.Replaces[^1];
+            if (walkReplaced && OldRevisionsRemain(squash))
+            {
+                left.Add(squash.Id);
+                _aliases[squash.Id] = end;
+                continue;
+            }
+
+            left.UnionWith(squash.Replaces);
+            _aliases[end] = squash.Id;
+            foreach (var id in squash.Replaces.Take(squash.Replaces.Count - 1))
+            {
+                _inside[id] = squash;
+            }
+        }
+
+        Kept = left.Count == 0 ? input : input.Where(r => !left.Contains(r.Id)).ToArray();
+    }
+
+    /// <summary>The revisions the graph is built of.</summary>
+    public RevisionInfo[] Kept { get; }
+
+    public static Squashes Of(RevisionInfo[] input, bool walkReplaced) => new(input, walkReplaced);
+
+    /// <summary>Adds each id that stands for a kept revision to the index of ids, at that revision's index.</summary>
+    public void AddAliases(Dictionary<string, int> byId)
+    {
+        foreach (var alias in _aliases.Keys)
+        {
+            if (!byId.ContainsKey(alias) && byId.TryGetValue(Follow(alias), out var index))
+            {
+                byId.Add(alias, index);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Why <paramref name="id"/> cannot be used, when it lies inside a squashed run (null otherwise).
+    /// <paramref name="subject"/> begins the message: "The database is at revision X", "Revision Y builds on X".
+    /// </summary>
+    public MigrationKitException? Refusal(string id, string subject)
+    {
+        if (!_inside.TryGetValue(Follow(id), out var squash))
+        {
+            return null;
+        }
+
+        var end = squash.Replaces[^1];
+        var run = $"{squash.Replaces[0]} to {end}";
+        return OldRevisionsRemain(squash)
+            ? new MigrationKitException(
+                $"{subject}, inside the run {run} that squashed revision {squash.Id} replaces; 'upgrade {end} --replaced' brings a database there to {end} through the old revisions",
+                $"Then 'upgrade head' continues from {squash.Id}.")
+            : new MigrationKitException(
+                $"{subject}, inside the run {run} that squashed revision {squash.Id} replaces, and the old revisions are gone (their files were deleted)",
+                $"Restore the folder of the old revisions (Squashed/{squash.Id}) from version control, then run 'upgrade {end} --replaced' and 'upgrade head'.");
+    }
+
+    private bool OldRevisionsRemain(RevisionInfo squash) => squash.Replaces.All(_present.Contains);
+
+    /// <summary>The id an alias ends at (aliases chain when a squash is itself squashed).</summary>
+    private string Follow(string id)
+    {
+        for (var hops = 0; hops <= _aliases.Count && _aliases.TryGetValue(id, out var next); hops++)
+        {
+            id = next;
+        }
+
+        return id;
+    }
+}
