@@ -35,6 +35,8 @@ public sealed partial class RevisionGraph
         var byId = IndexIds(input);
         var byLabel = IndexLabels(input, byId);
         squashes.AddAliases(byId);
+        var kept = input;
+        input = Array.ConvertAll(kept, r => squashes.WithKeptReferences(r, byId, kept));
         var (parents, dependencies) = ResolveEdges(input, byId, byLabel, squashes);
 
         var down = new int[input.Length][];

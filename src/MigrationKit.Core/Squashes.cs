@@ -77,6 +77,24 @@ internal sealed class Squashes
     }
 
     /// <summary>
+    /// The revision with its parents and dependencies named by the ids of the revisions they stand for,
+    /// so that whoever reads <see cref="RevisionInfo.Parents"/> (the catalog's model walk, <c>show</c>)
+    /// meets only revisions of the graph.
+    /// </summary>
+    public RevisionInfo WithKeptReferences(RevisionInfo revision, Dictionary<string, int> byId, RevisionInfo[] kept)
+    {
+        if (_aliases.Count == 0 || !revision.Parents.Concat(revision.DependsOn).Any(_aliases.ContainsKey))
+        {
+            return revision;
+        }
+
+        string Kept(string id) => _aliases.ContainsKey(id) && byId.TryGetValue(id, out var index) ? kept[index].Id : id;
+        return new RevisionInfo(
+            revision.Id, revision.Parents.Select(Kept).ToList(), revision.Message, revision.BranchLabels,
+            revision.DependsOn.Select(Kept).ToList(), revision.Created, revision.Source, revision.Replaces);
+    }
+
+    /// <summary>
     /// Why <paramref name="id"/> cannot be used, when it lies inside a squashed run (null otherwise).
     /// <paramref name="subject"/> begins the message: "The database is at revision X", "Revision Y builds on X".
     /// </summary>
