@@ -59,6 +59,16 @@ public sealed partial class RevisionGraph
     }
 
     /// <summary>
+    /// Whether <paramref name="id"/> names a revision a squash replaced (in the replaced view: a squash
+    /// walked as its old revisions). Its history is its squash's now: nothing in the graph runs its SQL.
+    /// </summary>
+    public bool IsReplaced(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return _squashes.IsReplaced(id);
+    }
+
+    /// <summary>
     /// The version-table rows that name a revision by another id (the end of a squashed run names its squash;
     /// in the replaced view a squash names the end of its run), each with the id the runner rewrites it to.
     /// </summary>

@@ -76,6 +76,9 @@ internal sealed class Squashes
         }
     }
 
+    /// <summary>Whether a squash replaced the revision <paramref name="id"/> (its end included).</summary>
+    public bool IsReplaced(string id) => _inside.ContainsKey(id) || _aliases.ContainsKey(id);
+
     /// <summary>
     /// The revision with its parents and dependencies named by the ids of the revisions they stand for,
     /// so that whoever reads <see cref="RevisionInfo.Parents"/> (the catalog's model walk, <c>show</c>)

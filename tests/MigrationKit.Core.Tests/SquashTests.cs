@@ -101,6 +101,10 @@ public class SquashTests
         Assert.Equal("s", graph.Get("d").Id);
         Assert.Equal("s", graph.Resolve("d").Id);
         Assert.True(graph.Contains("d"));
+        Assert.True(graph.IsReplaced("d"));
+        Assert.True(graph.IsReplaced("b"));
+        Assert.False(graph.IsReplaced("s"));
+        Assert.False(graph.IsReplaced("e"));
     }
 
     [Fact]

@@ -102,7 +102,7 @@ internal sealed class RevisionCommand : CliCommand
                 throw new MigrationKitException($"Revision id '{requested}' is not valid.", "Use letters, digits and underscores.");
             }
 
-            if (graph.Contains(requested))
+            if (graph.Contains(requested) || graph.IsReplaced(requested))
             {
                 throw new MigrationKitException($"Revision {requested} already exists.", "Choose another --rev-id.");
             }
@@ -115,7 +115,7 @@ internal sealed class RevisionCommand : CliCommand
         {
             id = RevisionIds.New(app.Settings.RevisionIdLength);
         }
-        while (graph.Contains(id));
+        while (graph.Contains(id) || graph.IsReplaced(id));
         return id;
     }
 
