@@ -31,12 +31,10 @@ public sealed partial class RevisionGraph
         }
 
         var squashes = Squashes.Of(all, walkReplaced);
-        var input = squashes.Kept;
-        var byId = IndexIds(input);
-        var byLabel = IndexLabels(input, byId);
+        var byId = IndexIds(squashes.Kept);
+        var byLabel = IndexLabels(squashes.Kept, byId);
         squashes.AddAliases(byId);
-        var kept = input;
-        input = Array.ConvertAll(kept, r => squashes.WithKeptReferences(r, byId, kept));
+        var input = squashes.WithKeptReferences(byId);
         var (parents, dependencies) = ResolveEdges(input, byId, byLabel, squashes);
 
         var down = new int[input.Length][];

@@ -80,21 +80,23 @@ internal sealed class Squashes
     public bool IsReplaced(string id) => _inside.ContainsKey(id) || _aliases.ContainsKey(id);
 
     /// <summary>
-    /// The revision with its parents and dependencies named by the ids of the revisions they stand for,
-    /// so that whoever reads <see cref="RevisionInfo.Parents"/> (the catalog's model walk, <c>show</c>)
-    /// meets only revisions of the graph.
+    /// The kept revisions, each with its parents and dependencies named by the ids of the revisions
+    /// they stand for (indexed in <paramref name="byId"/>, aliases included), so that whoever reads
+    /// <see cref="RevisionInfo.Parents"/> (the catalog's model walk, <c>show</c>) meets only revisions of the graph.
     /// </summary>
-    public RevisionInfo WithKeptReferences(RevisionInfo revision, Dictionary<string, int> byId, RevisionInfo[] kept)
+    public RevisionInfo[] WithKeptReferences(Dictionary<string, int> byId)
     {
-        if (_aliases.Count == 0 || !revision.Parents.Concat(revision.DependsOn).Any(_aliases.ContainsKey))
+        if (_aliases.Count == 0)
         {
-            return revision;
+            return Kept;
         }
 
-        string Kept(string id) => _aliases.ContainsKey(id) && byId.TryGetValue(id, out var index) ? kept[index].Id : id;
-        return new RevisionInfo(
-            revision.Id, revision.Parents.Select(Kept).ToList(), revision.Message, revision.BranchLabels,
-            revision.DependsOn.Select(Kept).ToList(), revision.Created, revision.Source, revision.Replaces);
+        string KeptId(string id) => _aliases.ContainsKey(id) && byId.TryGetValue(id, out var index) ? Kept[index].Id : id;
+        return Array.ConvertAll(Kept, revision => !revision.Parents.Concat(revision.DependsOn).Any(_aliases.ContainsKey)
+            ? revision
+            : new RevisionInfo(
+                revision.Id, revision.Parents.Select(KeptId).ToList(), revision.Message, revision.BranchLabels,
+                revision.DependsOn.Select(KeptId).ToList(), revision.Created, revision.Source, revision.Replaces));
     }
 
     /// <summary>
