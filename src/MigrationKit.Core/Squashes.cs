@@ -16,14 +16,22 @@ internal sealed class Squashes
     private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
     // A replaced id that is not the end of its run, with the squash that replaced it.
     private readonly Dictionary<string, RevisionInfo> _inside = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _present;
+    private readonly HashSet<string> _present = new(StringComparer.Ordinal);
 
     private Squashes(RevisionInfo[] input, bool walkReplaced)
     {
-        _present = new HashSet<string>(input.Select(r => r.Id), StringComparer.Ordinal);
+        var squashes = input.Where(r => r.Replaces.Count > 0).ToList();
+        Kept = input;
+        if (squashes.Count == 0)
+        {
+            // The usual graph: nothing more to index.
+            return;
+        }
+
+        _present.UnionWith(input.Select(r => r.Id));
         var replacedBy = new Dictionary<string, RevisionInfo>(StringComparer.Ordinal);
-        var left = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var squash in input.Where(r => r.Replaces.Count > 0))
+        var leftOut = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var squash in squashes)
         {
             foreach (var id in squash.Replaces)
             {
@@ -43,12 +51,12 @@ internal sealed class Squashes
             var end = squash.Replaces[^1];
             if (walkReplaced && OldRevisionsRemain(squash))
             {
-                left.Add(squash.Id);
+                leftOut.Add(squash.Id);
                 _aliases[squash.Id] = end;
                 continue;
             }
 
-            left.UnionWith(squash.Replaces);
+            leftOut.UnionWith(squash.Replaces);
             _aliases[end] = squash.Id;
             foreach (var id in squash.Replaces.Take(squash.Replaces.Count - 1))
             {
@@ -56,7 +64,7 @@ internal sealed class Squashes
             }
         }
 
-        Kept = left.Count == 0 ? input : input.Where(r => !left.Contains(r.Id)).ToArray();
+        Kept = input.Where(r => !leftOut.Contains(r.Id)).ToArray();
     }
 
     /// <summary>The revisions the graph is built of.</summary>
