@@ -35,6 +35,12 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
 
     public RevisionGraph Graph => Catalog.Graph;
 
+    /// <summary>
+    /// From here on, the old revisions squashes replaced take their place where their files remain
+    /// (<c>--replaced</c>), for every runner the command makes.
+    /// </summary>
+    public void WalkReplacedRevisions() => _catalog = Catalog.WalkingReplaced();
+
     public DbContext Context => _context ??= insideApp
         ? CreateContext()
         : throw new InvalidOperationException("The DbContext is only created inside the app's dependency graph (the agent).");

@@ -98,6 +98,7 @@ internal static class CliApplication
             new MergeCommand(),
             new MigrateCommand(MigrationDirection.Upgrade),
             new MigrateCommand(MigrationDirection.Downgrade),
+            new SquashCommand(),
             new CurrentCommand(),
             new HistoryCommand(),
             new HeadsCommand(),

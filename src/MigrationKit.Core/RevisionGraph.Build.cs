@@ -13,18 +13,29 @@ public sealed partial class RevisionGraph
     /// malformed id, a duplicate id, a parent or dependency that is not present, a self-loop, a cycle (through
     /// parents, or through dependencies), and a branch label used twice or equal to a revision id.
     /// </summary>
-    public static RevisionGraph Build(IEnumerable<RevisionInfo> revisions)
+    public static RevisionGraph Build(IEnumerable<RevisionInfo> revisions) => Build(revisions, walkReplaced: false);
+
+    /// <summary>
+    /// <see cref="Build(IEnumerable{RevisionInfo})"/>; with <paramref name="walkReplaced"/>, the graph of the
+    /// old revisions that squashes replaced, where all of them remain (<c>upgrade --replaced</c>), each squash
+    /// standing for the end of its run. Without it, replaced revisions are left out and the end of a run
+    /// stands for its squash (see <see cref="Squashes"/>).
+    /// </summary>
+    public static RevisionGraph Build(IEnumerable<RevisionInfo> revisions, bool walkReplaced)
     {
         ArgumentNullException.ThrowIfNull(revisions);
-        var input = revisions.ToArray();
-        if (Array.IndexOf(input, null) >= 0)
+        var all = revisions.ToArray();
+        if (Array.IndexOf(all, null) >= 0)
         {
             throw new ArgumentException("The revisions must not contain null.", nameof(revisions));
         }
 
-        var byId = IndexIds(input);
-        var byLabel = IndexLabels(input, byId);
-        var (parents, dependencies) = ResolveEdges(input, byId, byLabel);
+        var squashes = Squashes.Of(all, walkReplaced);
+        var byId = IndexIds(squashes.Kept);
+        var byLabel = IndexLabels(squashes.Kept, byId);
+        squashes.AddAliases(byId);
+        var input = squashes.WithKeptReferences(byId);
+        var (parents, dependencies) = ResolveEdges(input, byId, byLabel, squashes);
 
         var down = new int[input.Length][];
         var children = new List<int>[input.Length];
@@ -92,7 +103,7 @@ public sealed partial class RevisionGraph
             labelPositions.Add(label, position[index]);
         }
 
-        return new RevisionGraph(sorted, idPositions, labelPositions, sortedParents, sortedDependencies);
+        return new RevisionGraph(sorted, idPositions, labelPositions, sortedParents, sortedDependencies, squashes);
     }
 
     private static Dictionary<string, int> IndexIds(RevisionInfo[] input)
@@ -137,7 +148,7 @@ public sealed partial class RevisionGraph
     }
 
     private static (int[][] Parents, int[][] Dependencies) ResolveEdges(
-        RevisionInfo[] input, Dictionary<string, int> byId, Dictionary<string, int> byLabel)
+        RevisionInfo[] input, Dictionary<string, int> byId, Dictionary<string, int> byLabel, Squashes squashes)
     {
         var parents = new int[input.Length][];
         var dependencies = new int[input.Length][];
@@ -154,7 +165,8 @@ public sealed partial class RevisionGraph
 
                 if (!byId.TryGetValue(parent, out var index))
                 {
-                    throw new MigrationKitException($"Parent {parent} of revision {Errors.Name(revision)} is not present");
+                    throw squashes.Refusal(parent, $"Revision {Errors.Name(revision)} builds on {parent}")
+                          ?? new MigrationKitException($"Parent {parent} of revision {Errors.Name(revision)} is not present");
                 }
 
                 if (ownParents.Contains(index))
@@ -172,7 +184,7 @@ public sealed partial class RevisionGraph
             {
                 if (!byId.TryGetValue(dependency, out var index) && !byLabel.TryGetValue(dependency, out index))
                 {
-                    throw new MigrationKitException(
+                    throw squashes.Refusal(dependency, $"Revision {Errors.Name(revision)} depends on {dependency}") ?? new MigrationKitException(
                         $"Dependency {dependency} of revision {Errors.Name(revision)} is not present (neither a revision id nor a branch name)");
                 }
 

@@ -95,7 +95,7 @@ public sealed partial class RevisionGraph
 
             position = candidates.Length switch
             {
-                0 => throw Errors.CannotLocate(symbol),
+                0 => throw _squashes.Refusal(symbol, $"Revision {symbol} lies") ?? Errors.CannotLocate(symbol),
                 1 => candidates[0],
                 _ => throw Errors.AmbiguousPrefix(symbol, IdsAt(candidates)),
             };

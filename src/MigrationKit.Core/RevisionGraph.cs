@@ -26,14 +26,17 @@ public sealed partial class RevisionGraph
     private readonly int[] _heads;
     private readonly int[] _realHeads;
     private readonly int[] _bases;
+    private readonly Squashes _squashes;
 
     private RevisionGraph(
         RevisionInfo[] revisions,
         Dictionary<string, int> byId,
         Dictionary<string, int> byLabel,
         int[][] parents,
-        int[][] dependencies)
+        int[][] dependencies,
+        Squashes squashes)
     {
+        _squashes = squashes;
         var count = revisions.Length;
         _revisions = revisions;
         _byId = byId;
@@ -136,13 +139,13 @@ public sealed partial class RevisionGraph
         return _byId.ContainsKey(id);
     }
 
-    /// <summary>The revision with exactly this id.</summary>
+    /// <summary>The revision with exactly this id (for the end of a squashed run, its squash).</summary>
     public RevisionInfo Get(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
         return _byId.TryGetValue(id, out var position)
             ? _revisions[position]
-            : throw Errors.CannotLocate(id);
+            : throw _squashes.Refusal(id, $"Revision {id} lies") ?? Errors.CannotLocate(id);
     }
 
     /// <summary>A full id, a branch label, or a prefix of exactly one id (or label).</summary>
@@ -198,7 +201,7 @@ public sealed partial class RevisionGraph
 
             if (!_byId.TryGetValue(id, out var position))
             {
-                throw Errors.UnknownVersionRow(id);
+                throw _squashes.Refusal(id, $"The database is at revision {id}") ?? Errors.UnknownVersionRow(id);
             }
 
             rows.Add(position);

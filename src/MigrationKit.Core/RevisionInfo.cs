@@ -13,7 +13,8 @@ public sealed class RevisionInfo
         IReadOnlyList<string>? branchLabels = null,
         IReadOnlyList<string>? dependsOn = null,
         DateTimeOffset? created = null,
-        string? source = null)
+        string? source = null,
+        IReadOnlyList<string>? replaces = null)
     {
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(message);
@@ -24,6 +25,7 @@ public sealed class RevisionInfo
         Message = message;
         Created = created;
         Source = source;
+        Replaces = Copy(replaces, nameof(replaces));
     }
 
     public string Id { get; }
@@ -45,6 +47,12 @@ public sealed class RevisionInfo
 
     /// <summary>Where the revision was defined (for example its C# type name), for error messages.</summary>
     public string? Source { get; }
+
+    /// <summary>
+    /// The revisions a squash of them replaced, oldest first; the last is the end of the run, whose
+    /// references (children's parents, depends-on, a version row, a typed target) stand for this revision.
+    /// </summary>
+    public IReadOnlyList<string> Replaces { get; }
 
     public bool IsBase => Parents.Count == 0;
 

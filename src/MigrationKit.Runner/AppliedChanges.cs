@@ -21,7 +21,9 @@ internal static class AppliedChanges
         }
 
         var changes = new List<AppliedChange>();
-        var applieds = last.Values.Where(e => e.Direction == "upgrade").OrderBy(e => e.Id).ToList();
+        // A revision a squash replaced ran as it was written, and no revision of the graph runs its
+        // SQL any more (its end's id names the squash): there is nothing to compare it with.
+        var applieds = last.Values.Where(e => e.Direction == "upgrade" && !graph.IsReplaced(e.Revision)).OrderBy(e => e.Id).ToList();
         foreach (var applied in applieds)
         {
             if (!graph.Contains(applied.Revision))

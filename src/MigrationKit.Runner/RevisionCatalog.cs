@@ -13,13 +13,22 @@ public sealed class RevisionCatalog
     private readonly Func<string, Type> _typeOf;
     private readonly Dictionary<string, string?> _modelRevisions = new(StringComparer.Ordinal);
 
-    private RevisionCatalog(RevisionGraph graph, Func<string, Type> typeOf)
+    private readonly IReadOnlyList<RevisionInfo> _revisions;
+
+    private RevisionCatalog(IReadOnlyList<RevisionInfo> revisions, Func<string, Type> typeOf, bool walkReplaced = false)
     {
-        Graph = graph;
+        _revisions = revisions;
+        Graph = RevisionGraph.Build(revisions, walkReplaced);
         _typeOf = typeOf;
     }
 
     public RevisionGraph Graph { get; }
+
+    /// <summary>
+    /// The same revisions with the old ones a squash replaced in its place, where their files remain
+    /// (<c>upgrade END --replaced</c> brings a database inside a squashed run to its end through them).
+    /// </summary>
+    public RevisionCatalog WalkingReplaced() => new(_revisions, _typeOf, walkReplaced: true);
 
     /// <summary>Reads every <see cref="Revision"/> class with a <see cref="RevisionAttribute"/> in the assembly.</summary>
     public static RevisionCatalog FromAssembly(Assembly assembly) => FromAssembly(assembly, _ => true);
@@ -57,7 +66,7 @@ public sealed class RevisionCatalog
             typeNames.TryAdd(revision.Id, revision.Source!);
         }
 
-        return new RevisionCatalog(RevisionGraph.Build(revisions), id => load().GetType(typeNames[id], throwOnError: true)!);
+        return new RevisionCatalog(revisions, id => load().GetType(typeNames[id], throwOnError: true)!);
     }
 
     /// <summary>Reads the given revision classes (other types are ignored), for apps that keep several graphs in one assembly.</summary>
@@ -74,12 +83,12 @@ public sealed class RevisionCatalog
 
             var attribute = type.GetCustomAttribute<RevisionAttribute>() ?? throw MissingAttribute(type.FullName);
             infos.Add(ToInfo(attribute.Id, attribute.Parents, attribute.Message, attribute.Created,
-                attribute.BranchLabels, attribute.DependsOn, type.FullName));
+                attribute.BranchLabels, attribute.DependsOn, type.FullName, attribute.Replaces));
             // Duplicates are reported by the graph, which names both revisions.
             types.TryAdd(attribute.Id, type);
         }
 
-        return new RevisionCatalog(RevisionGraph.Build(infos), id => types[id]);
+        return new RevisionCatalog(infos, id => types[id]);
     }
 
     /// <summary>
@@ -87,7 +96,7 @@ public sealed class RevisionCatalog
     /// at one of them (import-ef). Running one is an error.
     /// </summary>
     public static RevisionCatalog Uncompiled(IEnumerable<RevisionInfo> revisions)
-        => new(RevisionGraph.Build(revisions), id => throw new MigrationKitException(
+        => new(revisions.ToList(), id => throw new MigrationKitException(
             $"Revision {id} is not compiled yet.", "Build the project, then run the command again."));
 
     /// <summary>
@@ -210,6 +219,14 @@ public sealed class RevisionCatalog
         return builder.Model;
     }
 
+    /// <summary>The operations a revision's Upgrade (or Downgrade) makes for the provider, read without running anything.</summary>
+    internal IReadOnlyList<Microsoft.EntityFrameworkCore.Migrations.Operations.MigrationOperation> Operations(
+        string id, MigrationDirection direction, string? provider)
+    {
+        var revision = Create(id);
+        return direction == MigrationDirection.Upgrade ? revision.GetUpgradeOperations(provider) : revision.GetDowngradeOperations(provider);
+    }
+
     /// <summary>Creates the revision class for an id of the graph.</summary>
     public Revision Create(string id)
     {
@@ -228,7 +245,8 @@ public sealed class RevisionCatalog
 
     /// <summary>The graph's view of a [Revision] attribute, however it was read.</summary>
     internal static RevisionInfo ToInfo(
-        string id, string[] parents, string message, string? created, string[] branchLabels, string[] dependsOn, string? typeName)
+        string id, string[] parents, string message, string? created, string[] branchLabels, string[] dependsOn, string? typeName,
+        string[] replaces)
     {
         DateTimeOffset? createdAt = null;
         if (created is { Length: > 0 }
@@ -237,7 +255,7 @@ public sealed class RevisionCatalog
             createdAt = parsed;
         }
 
-        return new RevisionInfo(id, parents, message, branchLabels, dependsOn, createdAt, typeName);
+        return new RevisionInfo(id, parents, message, branchLabels, dependsOn, createdAt, typeName, replaces);
     }
 
     internal static MigrationKitException MissingAttribute(string? typeName) => new(

@@ -83,7 +83,7 @@ public static class RevisionMetadataReader
     private static RevisionInfo ToInfo(CustomAttributeValue<ArgumentType> value, string typeName)
     {
         var id = (string?)value.FixedArguments[0].Value ?? "";
-        string[] parents = [], labels = [], dependsOn = [];
+        string[] parents = [], labels = [], dependsOn = [], replaces = [];
         string message = "";
         string? created = null;
         foreach (var argument in value.NamedArguments)
@@ -93,12 +93,13 @@ public static class RevisionMetadataReader
                 case nameof(RevisionAttribute.Parents): parents = Strings(argument.Value); break;
                 case nameof(RevisionAttribute.BranchLabels): labels = Strings(argument.Value); break;
                 case nameof(RevisionAttribute.DependsOn): dependsOn = Strings(argument.Value); break;
+                case nameof(RevisionAttribute.Replaces): replaces = Strings(argument.Value); break;
                 case nameof(RevisionAttribute.Message): message = (string?)argument.Value ?? ""; break;
                 case nameof(RevisionAttribute.Created): created = (string?)argument.Value; break;
             }
         }
 
-        return RevisionCatalog.ToInfo(id, parents, message, created, labels, dependsOn, typeName);
+        return RevisionCatalog.ToInfo(id, parents, message, created, labels, dependsOn, typeName, replaces);
     }
 
     private static string[] Strings(object? value)

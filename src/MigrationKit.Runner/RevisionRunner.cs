@@ -179,7 +179,7 @@ public sealed partial class RevisionRunner
         RefuseDeclaredPooler();
         await using var session = await BeginSessionAsync(cancellationToken);
         var found = await ReadHeadsAsync(tableExists: true, cancellationToken);
-        var before = purge ? [] : found;
+        var before = purge ? [] : await RenameSquashedRowsAsync(found, cancellationToken);
         if (!purge)
         {
             Graph.ValidateCurrentHeads(before);
@@ -379,7 +379,7 @@ public sealed partial class RevisionRunner
         }
 
         // Read and plan only once the lock is held: a second process that waited finds the work done.
-        var heads = await ReadHeadsAsync(tableExists: true, cancellationToken);
+        var heads = await RenameSquashedRowsAsync(await ReadHeadsAsync(tableExists: true, cancellationToken), cancellationToken);
         Graph.ValidateCurrentHeads(heads);
         var plan = planner(heads);
         _journalEntries.Clear();
@@ -426,6 +426,36 @@ public sealed partial class RevisionRunner
         }
 
         return plan;
+    }
+
+    /// <summary>
+    /// Rewrites a row that names a revision by another id (the end of a squashed run: its squash;
+    /// with <see cref="RevisionCatalog.WalkingReplaced"/> the other way round) at once, in a
+    /// transaction of its own under the migration lock, before anything is planned. Both ids mean the
+    /// same schema, so a failure or kill on either side of the commit leaves a row every later run
+    /// reads right, and the steps that follow find the ids their plan expects. Returns the rows after.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> RenameSquashedRowsAsync(IReadOnlyList<string> heads, CancellationToken cancellationToken)
+    {
+        var renames = Graph.RowsToRename(heads);
+        if (renames.Count == 0)
+        {
+            return heads;
+        }
+
+        var after = heads.Select(row => renames.GetValueOrDefault(row, row)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        await using (var transaction = await _connection.BeginTransactionAsync(cancellationToken))
+        {
+            await ApplyVersionChangesAsync(heads, after, checkRows: true, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        foreach (var (row, id) in renames)
+        {
+            _log.Information("Version row {Row} now reads {Revision}: the same schema, under the id the graph knows it by", row, id);
+        }
+
+        return after;
     }
 
     private async Task ApplyPlanAsync(MigrationPlan plan, Func<IReadOnlyList<string>, MigrationPlan> planner, CancellationToken cancellationToken)
@@ -1001,12 +1031,8 @@ public sealed partial class RevisionRunner
     /// <summary>The step's operations, without generating SQL (no model is built).</summary>
     private IReadOnlyList<MigrationOperation> StepOperations(MigrationStep step) => Operations(step.Revision.Id, step.Direction);
 
-    private IReadOnlyList<MigrationOperation> Operations(string id, MigrationDirection direction) => _generated.Operations(id, direction, () =>
-    {
-        var revision = _catalog.Create(id);
-        var provider = _context.Database.ProviderName;
-        return direction == MigrationDirection.Upgrade ? revision.GetUpgradeOperations(provider) : revision.GetDowngradeOperations(provider);
-    });
+    private IReadOnlyList<MigrationOperation> Operations(string id, MigrationDirection direction)
+        => _generated.Operations(id, direction, () => _catalog.Operations(id, direction, _context.Database.ProviderName));
 
     /// <summary>The model the provider's SQL generator gets for a revision's operations in that direction.</summary>
     private IModel? GenerationModel(string id, MigrationDirection direction)

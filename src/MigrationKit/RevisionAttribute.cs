@@ -26,6 +26,12 @@ public sealed class RevisionAttribute(string id) : Attribute
     public string[] DependsOn { get; init; } = [];
 
     /// <summary>
+    /// The revisions this one was squashed from (`squash`), oldest first, the last being the end
+    /// of the run: references to it mean this revision, and the others are ignored while their files remain.
+    /// </summary>
+    public string[] Replaces { get; init; } = [];
+
+    /// <summary>
     /// The DbContext whose graph this revision belongs to, for a context set up with its own
     /// revisions (`init --context`), as EF Core's [DbContext(typeof(X))] does for a migration;
     /// none: the project's default context.

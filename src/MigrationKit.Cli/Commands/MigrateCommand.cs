@@ -19,6 +19,7 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
     private RehearseOptions? _rehearse;
     private BackupOption _backup = null!;
     private FleetArguments _fleet = null!;
+    private CommandOption _replaced = null!;
 
     public override string Name => direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade";
 
@@ -53,11 +54,20 @@ internal sealed class MigrateCommand(MigrationDirection direction) : CliCommand
             "Stop before a revision that would lose rows or values on this database (counted first); the revisions before it stay applied.",
             CommandOptionType.NoValue);
         _fleet = new FleetArguments(command, _rehearse?.Json);
+        _replaced = command.Option(
+            "--replaced",
+            "Walk the old revisions a squash replaced (kept in Revisions/Squashed/ID/): brings a database inside a squashed run to its end, e.g. upgrade END --replaced.",
+            CommandOptionType.NoValue);
     }
 
     public override async Task<int> ExecuteAsync(AppScope? scope, CancellationToken cancellationToken)
     {
         var app = Require(scope);
+        if (_replaced.HasValue())
+        {
+            app.WalkReplacedRevisions();
+        }
+
         var target = RelativeArguments.Unescape(_revision.Value!);
         var range = target.Split(':');
         var live = _live.Over(app.Settings.LiveDatabase);

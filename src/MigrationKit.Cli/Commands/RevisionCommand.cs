@@ -102,7 +102,7 @@ internal sealed class RevisionCommand : CliCommand
                 throw new MigrationKitException($"Revision id '{requested}' is not valid.", "Use letters, digits and underscores.");
             }
 
-            if (graph.Contains(requested))
+            if (graph.Contains(requested) || graph.IsReplaced(requested))
             {
                 throw new MigrationKitException($"Revision {requested} already exists.", "Choose another --rev-id.");
             }
@@ -115,7 +115,7 @@ internal sealed class RevisionCommand : CliCommand
         {
             id = RevisionIds.New(app.Settings.RevisionIdLength);
         }
-        while (graph.Contains(id));
+        while (graph.Contains(id) || graph.IsReplaced(id));
         return id;
     }
 
@@ -123,11 +123,15 @@ internal sealed class RevisionCommand : CliCommand
     internal static string Write(AppScope app, RevisionInfo revision, string? versionPath, RevisionCode? code = null)
     {
         var folder = RevisionsFolder(app, versionPath);
-        var directory = Path.GetFullPath(Path.Combine(app.Location.ProjectDirectory, folder));
+        var directory = RevisionsDirectory(app, versionPath);
         var path = RevisionWriter.Write(directory, app.Settings.NamespaceFor(app.Location.RootNamespace, folder), revision, code,
             app.Choice.KeptApart ? app.Choice.ContextName : null);
         return $"  Generating {path} ...  done";
     }
+
+    /// <summary>The full path of the folder revisions are written in (see <see cref="RevisionsFolder"/>).</summary>
+    internal static string RevisionsDirectory(AppScope app, string? versionPath)
+        => Path.GetFullPath(Path.Combine(app.Location.ProjectDirectory, RevisionsFolder(app, versionPath)));
 
     /// <summary>
     /// The folder revisions are written in (<paramref name="versionPath"/>, else the settings'

@@ -19,7 +19,7 @@ internal static class JsonOutput
         return JsonSerializer.Serialize(
             revisions.Select(r => new RevisionJson(
                 r.Id, r.Parents, r.Message, r.BranchLabels, r.DependsOn, r.Created,
-                heads.Contains(r.Id), r.IsMergePoint, current?.Contains(r.Id))),
+                heads.Contains(r.Id), r.IsMergePoint, current?.Contains(r.Id), Replaces: ReplacesOrNull(r))),
             Options);
     }
 
@@ -46,7 +46,8 @@ internal static class JsonOutput
                 heads.Contains(r.Id), r.IsMergePoint, null,
                 partly.TryGetValue(r.Id, out var e)
                     ? new PartlyAppliedJson(e.Direction == MigrationDirection.Upgrade ? "upgrade" : "downgrade", e.PartsDone, e.PartsTotal, e.StatementRunning)
-                    : null)),
+                    : null,
+                ReplacesOrNull(r))),
             Options);
     }
 
@@ -71,6 +72,9 @@ internal static class JsonOutput
             },
             Options);
 
+    /// <summary>What a squashed revision replaces; left out for any other revision.</summary>
+    private static IReadOnlyList<string>? ReplacesOrNull(RevisionInfo revision) => revision.Replaces.Count > 0 ? revision.Replaces : null;
+
     private sealed record PartlyAppliedJson(string Direction, int PartsDone, int PartsTotal, bool StatementRunning);
 
     private sealed record RevisionJson(
@@ -83,5 +87,6 @@ internal static class JsonOutput
         bool IsHead,
         bool IsMergePoint,
         bool? IsCurrent,
-        PartlyAppliedJson? PartlyApplied = null);
+        PartlyAppliedJson? PartlyApplied = null,
+        IReadOnlyList<string>? Replaces = null);
 }

@@ -59,6 +59,11 @@ internal sealed class RevisionFormatter(RevisionGraph graph)
             }
         }
 
+        if (revision.Replaces.Count > 0)
+        {
+            text.Append(" (squash of ").Append(Replaced(revision)).Append(')');
+        }
+
         if (current)
         {
             text.Append(" (current)");
@@ -96,6 +101,11 @@ internal sealed class RevisionFormatter(RevisionGraph graph)
             text.Append("Branch names: ").AppendLine(string.Join(", ", revision.BranchLabels));
         }
 
+        if (revision.Replaces.Count > 0)
+        {
+            text.Append("Replaces: ").AppendLine(string.Join(", ", revision.Replaces));
+        }
+
         if (Children(revision).Count > 1)
         {
             text.Append("Branches into: ").AppendLine(string.Join(", ", Children(revision)));
@@ -118,6 +128,12 @@ internal sealed class RevisionFormatter(RevisionGraph graph)
 
         return text.ToString();
     }
+
+    /// <summary>"3 revisions, b to d": the count and the run's ends, as one line holds them however long the run.</summary>
+    private static string Replaced(RevisionInfo squash)
+        => squash.Replaces.Count == 1
+            ? squash.Replaces[0]
+            : $"{squash.Replaces.Count} revisions, {squash.Replaces[0]} to {squash.Replaces[^1]}";
 
     private static Dictionary<string, List<string>> ChildrenOf(RevisionGraph graph)
     {

@@ -149,7 +149,8 @@ public sealed class FleetRunner
             {
                 _catalog.Graph.ValidateCurrentHeads(heads);
                 var settled = direction == MigrationDirection.Upgrade ? _catalog.Graph.PlanUpgrade(heads, to) : _catalog.Graph.PlanDowngrade(heads, to);
-                if (settled.Steps.Count == 0)
+                // A row naming the end of a squashed run goes the one way too, which renames it.
+                if (settled.Steps.Count == 0 && _catalog.Graph.RowsToRename(heads).Count == 0)
                 {
                     return new TargetResult(target.Name, TargetStatus.Unchanged, heads, heads, 0, Stopwatch.GetElapsedTime(started), null);
                 }

@@ -76,6 +76,7 @@ public static class RevisionWriter
 
         AppendList(text, "BranchLabels", revision.BranchLabels);
         AppendList(text, "DependsOn", revision.DependsOn);
+        AppendList(text, "Replaces", revision.Replaces);
         if (context is not null)
         {
             text.Append(",\n    Context = typeof(global::").Append(context.Replace('+', '.')).Append(')');
