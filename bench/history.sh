@@ -2,7 +2,8 @@
 # The cost of a long history, two parts (issue 13's Benchmark section):
 #
 #   bench/history.sh [--part graph|build|all] [--graph-revisions N] [--revisions 1,25,100] [--rounds R]
-#   (defaults: all, 10000, 1,25,100, 5; BENCH_KEEP=1 keeps the apps)
+#                    [--alembic-timeout S]
+#   (defaults: all, 10000, 1,25,100, 5, 300; BENCH_KEEP=1 keeps the apps)
 #
 #   graph: an app of N empty revisions (merges every 4, three long-lived labelled branches with
 #          depends-on), built once; `heads`, `history`, `current`, `upgrade A:B --sql` and `upgrade heads`
@@ -21,13 +22,15 @@ part=all
 graph_revisions=10000
 revisions=1,25,100
 rounds=5
+alembic_timeout=300
 while [ $# -gt 0 ]; do
   case "$1" in
     --part) part=${2:?--part needs graph, build or all}; shift 2 ;;
     --graph-revisions) graph_revisions=${2:?--graph-revisions needs a number}; shift 2 ;;
     --revisions) revisions=${2:?--revisions needs a list such as 1,25,100}; shift 2 ;;
     --rounds) rounds=${2:?--rounds needs a number}; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --alembic-timeout) alembic_timeout=${2:?--alembic-timeout needs seconds}; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "history.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -38,24 +41,7 @@ python=/usr/bin/python3
 . "$bench/shared.sh"
 need_alembic_and_postgres
 
-work=$(mktemp -d /tmp/migratekit-history.XXXXXX)
-chmod 755 "$work"
-version="0.0.0-bench.$(date -u +%Y%m%d%H%M%S).$$"
-cleanup() {
-  "$root/scripts/pg.sh" stop "$work/pg" || true
-  forget_packed "$version"
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "Kept the apps in $work/gen" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-eval "$("$root/scripts/pg.sh" start "$work/pg")"
-echo "PostgreSQL started for this run (cluster in $work/pg)."
-
-tree=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$root" status --porcelain -- src 2>/dev/null)" ] || tree="$tree + uncommitted changes in src/"
-
-echo "Packing MigrationKit $version (not timed) ..."
-pack_tree "$root" "$version" "$work"
+start_packed_run history
 mkdir -p "$work/gen" "$bench/results"
 reports=()
 
@@ -64,7 +50,7 @@ if [ "$part" != build ]; then
   "$python" "$bench/generate.py" "$work/gen" "$root" --graph "$graph_revisions" --package-version "$version"
   install_local_tool "$work/gen/migratekit-graph-$graph_revisions" "$version" "$work/packages"
   "$python" "$bench/history_measure.py" graph --app "$work/gen/migratekit-graph-$graph_revisions" \
-    --alembic "$work/gen/alembic-graph-$graph_revisions" --revisions "$graph_revisions" --rounds "$rounds" \
+    --alembic "$work/gen/alembic-graph-$graph_revisions" --revisions "$graph_revisions" --rounds "$rounds" --alembic-timeout "$alembic_timeout" \
     --work "$work" --tree "$tree" --out "$work/graph.txt"
   reports+=("$work/graph.txt")
 fi
@@ -77,7 +63,7 @@ if [ "$part" != graph ]; then
 fi
 
 {
-  echo "command: bench/history.sh --part $part --graph-revisions $graph_revisions --revisions $revisions --rounds $rounds"
+  echo "command: bench/history.sh --part $part --graph-revisions $graph_revisions --revisions $revisions --rounds $rounds --alembic-timeout $alembic_timeout"
   for report in "${reports[@]}"; do echo; cat "$report"; done
 } > "$bench/results/history-latest.txt"
 echo "Written to bench/results/history-latest.txt"
