@@ -186,7 +186,7 @@ def graph_main(options):
 
     tools = SimpleNamespace(server=server)
     lines = [f"Graph commands at {options.revisions:,} revisions, {started:%Y-%m-%d %H:%M} UTC, MigrationKit at {options.tree}",
-             f"machine: {os.cpu_count()} cores, {platform.platform()}; {versions(tools)}",
+             f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end, {platform.platform()}; {versions(tools)}",
              f"graph: {sum(1 for r in graph if len(r[1]) > 1):,} merges (every 4 on the trunk), 3 labelled long-lived "
              f"branches, {sum(1 for r in graph if r[3]):,} depends-on, {len(heads)} heads; database {BEHIND} revisions "
              f"behind ({len(rows)} rows); empty revisions, no snapshots",
@@ -336,7 +336,7 @@ def build_main(options):
 
     tools = SimpleNamespace(server=server)
     lines = [f"Build cost of a long history, {started:%Y-%m-%d %H:%M} UTC, MigrationKit at {options.tree}",
-             f"machine: {os.cpu_count()} cores, {platform.platform()}; {versions(tools)}",
+             f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end, {platform.platform()}; {versions(tools)}",
              f"apps of {ENTITIES} entities (PostgreSQL); revision 1 is the initial model, each later one adds a column, "
              "written by `dotnet migratekit revision --autogenerate` / `dotnet ef migrations add`",
              f"build: median of {BUILD_ROUNDS} full `dotnet build` after touching one entity file; upgrade: one run on an "
