@@ -35,24 +35,7 @@ python=/usr/bin/python3
 . "$bench/shared.sh"
 need_alembic_and_postgres
 
-work=$(mktemp -d /tmp/migratekit-fleet.XXXXXX)
-chmod 755 "$work"
-version="0.0.0-bench.$(date -u +%Y%m%d%H%M%S).$$"
-cleanup() {
-  "$root/scripts/pg.sh" stop "$work/pg" || true
-  forget_packed "$version"
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "Kept the apps in $work/gen" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-eval "$("$root/scripts/pg.sh" start "$work/pg")"
-echo "PostgreSQL started for this run (cluster in $work/pg)."
-
-tree=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$root" status --porcelain -- src 2>/dev/null)" ] || tree="$tree + uncommitted changes in src/"
-
-echo "Packing MigrationKit $version (not timed) ..."
-pack_tree "$root" "$version" "$work"
+start_packed_run fleet
 
 echo "Generating the $revisions-revision apps in $work/gen ..."
 "$python" "$bench/generate.py" "$work/gen" "$root" --fleet "$revisions" --package-version "$version"

@@ -3,6 +3,7 @@ migrations and for MigrationKit.
 
     /usr/bin/python3 bench/generate.py OUT_DIR REPO_ROOT                              (run.sh)
     /usr/bin/python3 bench/generate.py OUT_DIR REPO_ROOT --fleet N --package-version V  (fleet.sh)
+    /usr/bin/python3 bench/generate.py OUT_DIR REPO_ROOT --graph N --package-version V  (history.sh)
 
 OUT_DIR receives, for run.sh:
     alembic-200/      alembic.ini, env.py, 200 revisions creating t001..t200
@@ -18,6 +19,10 @@ For fleet.sh (--fleet N), OUT_DIR receives the first N of those revisions twice:
     alembic-N/        as above
     migratekit-N/     class library referencing the packed MigrationKit package V (not the source tree),
                       as an app that installs the tool from NuGet would
+
+For history.sh (--graph N), OUT_DIR receives N empty revisions shaped by shaped_graph() twice:
+    alembic-graph-N/  as Alembic revisions (branch_labels, depends_on)
+    migratekit-graph-N/  class library referencing the packed MigrationKit package V
 """
 
 import argparse
@@ -50,6 +55,45 @@ def branched_graph(count):
         else:
             parents = [n - 1]
         graph.append((n, parents))
+    return graph
+
+
+BRANCHES = 3
+
+
+def shaped_graph(count):
+    """[(number, [parents], [labels], [depends-on numbers])]: what `history.sh` times. Seven in ten
+    revisions go to the trunk, in runs of four: two revisions fork from the trunk's head, one follows
+    the first, and the fourth merges the two lines (a merge every four). The other three in ten go to
+    BRANCHES long-lived branches forked from revision 1, each labelled `branchK` on its first revision;
+    every 25th revision of a branch also depends on the trunk's head of the moment. The last revision
+    joins the trunk's open lines, so the graph has BRANCHES + 1 heads. Core's LargeGraphTests builds
+    the same shape."""
+    graph = []
+    trunk_head, tips, trunk_count = 1, [1], 0
+    branch_heads, branch_counts = [None] * BRANCHES, [0] * BRANCHES
+    for n in range(1, count + 1):
+        slot = n % 10
+        if n == 1:
+            graph.append((n, [], [], []))
+        elif n == count:
+            graph.append((n, list(tips), [], []))
+        elif slot < 7 or n < 10:
+            step = trunk_count % 4
+            parents = [trunk_head] if step < 2 else [tips[0]] if step == 2 else list(tips)
+            tips = [n] if step == 0 else tips + [n] if step == 1 else [n, tips[1]] if step == 2 else [n]
+            if step == 3:
+                trunk_head = n
+            trunk_count += 1
+            graph.append((n, parents, [], []))
+        else:
+            k = slot - 7
+            labels = [f"branch{k + 1}"] if branch_heads[k] is None else []
+            parents = [1] if branch_heads[k] is None else [branch_heads[k]]
+            branch_counts[k] += 1
+            depends = [trunk_head] if branch_counts[k] % 25 == 0 else []
+            graph.append((n, parents, labels, depends))
+            branch_heads[k] = n
     return graph
 
 
@@ -179,6 +223,23 @@ revision = '{rev_id(n)}'
 down_revision = {alembic_down_revision(parents)}
 branch_labels = None
 depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
+'''
+
+
+def alembic_shaped_revision(n, parents, labels, depends):
+    return f'''"""step {n}"""
+revision = '{rev_id(n)}'
+down_revision = {alembic_down_revision(parents)}
+branch_labels = {tuple(labels) if labels else None!r}
+depends_on = {tuple(rev_id(d) for d in depends) if depends else None!r}
 
 
 def upgrade():
@@ -357,6 +418,13 @@ public sealed class Step{n:05d} : Revision
 """
 
 
+def migratekit_shaped_revision(n, parents, labels, depends):
+    attribute = revision_attribute(n, parents, f"step {n}")
+    extra = "".join(f', {name} = [' + ", ".join(f'"{v}"' for v in values) + "]"
+                    for name, values in (("BranchLabels", labels), ("DependsOn", [rev_id(d) for d in depends])) if values)
+    return migratekit_empty_revision(n, parents).replace(attribute, attribute[:-2] + extra + ")]")
+
+
 def project_reference(repo):
     library = os.path.join(repo, "src", "MigrationKit", "MigrationKit.csproj")
     return f"""  <ItemGroup>
@@ -384,7 +452,8 @@ def main():
     parser.add_argument("out")
     parser.add_argument("repo")
     parser.add_argument("--fleet", type=int, metavar="N", help="only the N-revision pair fleet.sh runs")
-    parser.add_argument("--package-version", help="with --fleet: the packed MigrationKit version the app references")
+    parser.add_argument("--graph", type=int, metavar="N", help="only the N-revision shaped pair history.sh runs")
+    parser.add_argument("--package-version", help="with --fleet or --graph: the packed MigrationKit version the app references")
     options = parser.parse_args()
     out, repo = os.path.abspath(options.out), os.path.abspath(options.repo)
     if options.fleet:
@@ -394,6 +463,16 @@ def main():
         alembic_project(os.path.join(out, f"alembic-{options.fleet}"), graph, alembic_table_revision)
         migratekit_project(os.path.join(out, f"migratekit-{options.fleet}"), package_reference(options.package_version),
                            graph, migratekit_table_revision)
+        return
+    if options.graph:
+        if not options.package_version:
+            parser.error("--graph needs --package-version")
+        shaped = shaped_graph(options.graph)
+        alembic_project(os.path.join(out, f"alembic-graph-{options.graph}"), [(n, p) for n, p, _, _ in shaped],
+                        lambda n, p, extra={n: (l, d) for n, _, l, d in shaped}: alembic_shaped_revision(n, p, *extra[n]))
+        migratekit_project(os.path.join(out, f"migratekit-graph-{options.graph}"), package_reference(options.package_version),
+                           [(n, p) for n, p, _, _ in shaped],
+                           lambda n, p, extra={n: (l, d) for n, _, l, d in shaped}: migratekit_shaped_revision(n, p, *extra[n]))
         return
     small, large = linear_graph(200), branched_graph(10_000)
     alembic_project(os.path.join(out, "alembic-200"), small, alembic_table_revision)

@@ -6,6 +6,7 @@
 #   pack_tree SOURCE_ROOT VERSION WORK       # the packages land in WORK/packages; exits with one line if it fails
 #   install_local_tool APP VERSION PACKAGES  # APP gets a nuget.config with PACKAGES, a tool manifest and the tool
 #   forget_packed VERSION...                 # removes those versions from NuGet's global packages folder
+#   start_packed_run NAME                    # $work, a throwaway PostgreSQL, $tree, this tree packed as $version
 #
 # This tree is packed and installed as a local tool for the benchmarks that run `dotnet migratekit`
 # as users type it. NuGet keeps a package version forever, so each run packs a version of its own
@@ -62,4 +63,27 @@ apt_install() {
 need_alembic_and_postgres() {
   "$python" -c 'import alembic, psycopg2' 2>/dev/null || apt_install python3-alembic python3-psycopg2
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || apt_install postgresql-15
+}
+
+# What a benchmark run that times the packed tool against PostgreSQL starts with: a work folder
+# ($work, /tmp/migratekit-NAME.*), a throwaway PostgreSQL cluster in it (MIGRATEKIT_TEST_PG), $tree
+# (the commit measured) and this tree packed as $version; on exit the cluster stops, the version is
+# forgotten and the folder removed (BENCH_KEEP=1 keeps the apps). Needs $root.
+start_packed_run() {
+  work=$(mktemp -d "/tmp/migratekit-$1.XXXXXX")
+  chmod 755 "$work"
+  version="0.0.0-bench.$(date -u +%Y%m%d%H%M%S).$$"
+  trap 'cleanup_packed_run' EXIT
+  eval "$("$root/scripts/pg.sh" start "$work/pg")"
+  echo "PostgreSQL started for this run (cluster in $work/pg)."
+  tree=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  [ -z "$(git -C "$root" status --porcelain -- src 2>/dev/null)" ] || tree="$tree + uncommitted changes in src/"
+  echo "Packing MigrationKit $version (not timed) ..."
+  pack_tree "$root" "$version" "$work"
+}
+
+cleanup_packed_run() {
+  "$root/scripts/pg.sh" stop "$work/pg" || true
+  forget_packed "$version"
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "Kept the apps in $work/gen" >&2; else rm -rf "$work"; fi
 }

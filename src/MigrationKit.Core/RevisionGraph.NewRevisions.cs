@@ -104,21 +104,23 @@ public sealed partial class RevisionGraph
         }
 
         var bases = new List<int>();
-        // Positions are topological, so walking down from the top meets each nearest one before
-        // the ancestors it hides.
+        // Positions are topological, so walking down from the top meets each nearest one before the
+        // ancestors it hides; "hidden" flows down one parent edge at a time, so the walk stays one pass
+        // however many common ancestors there are.
         var hidden = new bool[common.Length];
         for (var i = common.Length - 1; i >= 0; i--)
         {
-            if (!common[i] || hidden[i])
+            if (common[i] && !hidden[i])
             {
-                continue;
+                bases.Add(i);
             }
 
-            bases.Add(i);
-            var under = Closure(_parents[i], Direction.Down, withDependencies: false);
-            for (var j = 0; j < under.Length; j++)
+            if (hidden[i] || common[i])
             {
-                hidden[j] |= under[j];
+                foreach (var parent in _parents[i])
+                {
+                    hidden[parent] = true;
+                }
             }
         }
 

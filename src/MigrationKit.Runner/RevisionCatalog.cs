@@ -119,62 +119,73 @@ public sealed class RevisionCatalog
 
     private (string? Revision, MigrationKitException? Conflict) FindModelRevision(string id)
     {
-        // Single-parent chains are walked in a loop (histories run to thousands of revisions);
-        // only merges recurse, once per parent.
-        var walked = new List<string>();
-        var current = id;
-        (string? Revision, MigrationKitException? Conflict) found;
-        while (true)
+        // Parents before children with a stack of our own, not recursion: a history of thousands of
+        // merges nests as deep as it has merges, and the call stack of a thread-pool thread is small.
+        var conflicts = new Dictionary<string, MigrationKitException>(StringComparer.Ordinal);
+        var withoutModel = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([id]);
+        while (pending.Count > 0)
         {
-            if (_modelRevisions.TryGetValue(current, out var known))
+            var current = pending.Peek();
+            if (_modelRevisions.ContainsKey(current) || conflicts.ContainsKey(current))
             {
-                found = (known, null);
-                break;
-            }
-
-            if (Create(current).HasTargetModel)
-            {
-                found = (current, null);
-                break;
-            }
-
-            walked.Add(current);
-            var parents = Graph.Get(current).Parents;
-            if (parents.Count == 1)
-            {
-                current = parents[0];
+                pending.Pop();
                 continue;
             }
 
-            found = parents.Count == 0 ? (null, null) : MergedModelRevision(current, parents);
-            break;
-        }
-
-        if (found.Conflict is null)
-        {
-            foreach (var revision in walked)
+            if (!withoutModel.Contains(current))
             {
-                _modelRevisions[revision] = found.Revision;
+                if (Create(current).HasTargetModel)
+                {
+                    _modelRevisions[current] = current;
+                    pending.Pop();
+                    continue;
+                }
+
+                withoutModel.Add(current);
+            }
+
+            var parents = Graph.Get(current).Parents;
+            var unknown = parents.Where(p => !_modelRevisions.ContainsKey(p) && !conflicts.ContainsKey(p)).ToList();
+            if (unknown.Count > 0)
+            {
+                unknown.ForEach(pending.Push);
+                continue;
+            }
+
+            pending.Pop();
+            var (revision, conflict) = FromParents(current, parents, conflicts);
+            if (conflict is null)
+            {
+                _modelRevisions[current] = revision;
+            }
+            else
+            {
+                conflicts[current] = conflict;
             }
         }
 
-        return found;
+        return conflicts.TryGetValue(id, out var found) ? (null, found) : (_modelRevisions[id], null);
     }
 
-    private (string? Revision, MigrationKitException? Conflict) MergedModelRevision(string merge, IReadOnlyList<string> parents)
+    /// <summary>
+    /// The model standing after a revision that records none, from its parents' (all known): none at a
+    /// root, the parent's, or at a merge the newest of theirs, when it descends from all the others.
+    /// </summary>
+    private (string? Revision, MigrationKitException? Conflict) FromParents(
+        string revision, IReadOnlyList<string> parents, Dictionary<string, MigrationKitException> conflicts)
     {
         var models = new List<string>();
         foreach (var parent in parents)
         {
-            var (revision, conflict) = FindModelRevision(parent);
-            if (conflict is not null)
+            if (conflicts.TryGetValue(parent, out var conflict))
             {
                 return (null, conflict);
             }
 
-            if (revision is not null && !models.Contains(revision))
+            if (_modelRevisions[parent] is { } model && !models.Contains(model))
             {
-                models.Add(revision);
+                models.Add(model);
             }
         }
 
@@ -182,7 +193,7 @@ public sealed class RevisionCatalog
         return models.Count == 0 || newest is not null
             ? (newest, null)
             : (null, new MigrationKitException(
-                $"Merge revision {merge} records no model snapshot, and its branches' models differ (those of {string.Join(", ", models)})",
+                $"Merge revision {revision} records no model snapshot, and its branches' models differ (those of {string.Join(", ", models)})",
                 "Give the merge the merged model: override BuildTargetModel in it with the app's model at the merge."));
     }
 
@@ -199,7 +210,7 @@ public sealed class RevisionCatalog
 
     /// <summary>The model that holds the others' changes: the one that descends from all of them; null when none does.</summary>
     private string? Newest(List<string> models)
-        => models.FirstOrDefault(candidate => models.All(other => Graph.MergeBases([other, candidate]) is [var below] && below == other));
+        => models.Count <= 1 ? models.FirstOrDefault() : models.FirstOrDefault(candidate => models.All(other => Graph.MergeBases([other, candidate]) is [var below] && below == other));
 
     /// <summary>
     /// The EF Core model a revision records as standing after it (its own snapshot, see
