@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using MigrationKit.Core;
+using MigrationKit.Runner.Snapshots;
 
 namespace MigrationKit.Runner;
 
@@ -17,7 +18,11 @@ public sealed class RevisionCatalog
     {
         Graph = graph;
         _typeOf = typeOf;
+        DataSnapshots = new DataSnapshots(graph, id => _typeOf(id).Assembly, ModelRevisionOrNone);
     }
+
+    /// <summary>The revisions' snapshots kept as data files (<c>.model.json</c>, embedded in the app's assembly).</summary>
+    internal DataSnapshots DataSnapshots { get; }
 
     public RevisionGraph Graph { get; }
 
@@ -123,7 +128,7 @@ public sealed class RevisionCatalog
                 break;
             }
 
-            if (Create(current).HasTargetModel)
+            if (HasTargetModel(current))
             {
                 found = (current, null);
                 break;
@@ -197,18 +202,22 @@ public sealed class RevisionCatalog
     /// <see cref="ModelRevision"/> for the rule that finds one), built anew on every call, not yet
     /// finalized; null when the revision records none.
     /// </summary>
+    /// <remarks>A C# snapshot (<c>BuildTargetModel</c> in the revision) comes before a data one: it is what the author wrote.</remarks>
     public Microsoft.EntityFrameworkCore.Metadata.IMutableModel? BuildTargetModel(string id)
     {
         var revision = Create(id);
-        if (!revision.HasTargetModel)
+        if (revision.HasTargetModel)
         {
-            return null;
+            var builder = new Microsoft.EntityFrameworkCore.ModelBuilder();
+            revision.BuildModel(builder);
+            return builder.Model;
         }
 
-        var builder = new Microsoft.EntityFrameworkCore.ModelBuilder();
-        revision.BuildModel(builder);
-        return builder.Model;
+        return DataSnapshots.Document(id) is { } document ? SnapshotReader.Build(document, revision.GetType().Assembly) : null;
     }
+
+    /// <summary>Whether the revision records the model standing after it: in C# or as a data file.</summary>
+    public bool HasTargetModel(string id) => Create(id).HasTargetModel || DataSnapshots.ResourceName(id) is not null;
 
     /// <summary>Creates the revision class for an id of the graph.</summary>
     public Revision Create(string id)
