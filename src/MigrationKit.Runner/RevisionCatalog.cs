@@ -217,7 +217,10 @@ public sealed class RevisionCatalog
     }
 
     /// <summary>Whether the revision records the model standing after it: in C# or as a data file.</summary>
-    public bool HasTargetModel(string id) => Create(id).HasTargetModel || DataSnapshots.ResourceName(id) is not null;
+    public bool HasTargetModel(string id) => HasCSharpTargetModel(id) || DataSnapshots.ResourceName(id) is not null;
+
+    /// <summary>Whether the revision records its model in C# (overrides <c>BuildTargetModel</c>).</summary>
+    internal bool HasCSharpTargetModel(string id) => Create(id).HasTargetModel;
 
     /// <summary>Creates the revision class for an id of the graph.</summary>
     public Revision Create(string id)
