@@ -46,7 +46,7 @@ public sealed partial class Autogenerator
     internal bool WriteDataSnapshots { get; init; } = true;
 
     /// <param name="log">Where its progress goes (<see cref="PrepareCodeGeneration"/> keeps its own quiet).</param>
-    private Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly, ILogger log)
+    internal Autogenerator(DbContext context, Assembly revisionsAssembly, Assembly startupAssembly, ILogger log)
     {
         _log = log;
         _context = context;

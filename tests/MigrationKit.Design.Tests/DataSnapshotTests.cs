@@ -16,17 +16,13 @@ namespace MigrationKit.Design.Tests;
 /// </summary>
 public sealed class DataSnapshotTests
 {
-    public static TheoryData<string> PostgresCases => new(ModelCases.All.Where(c => c.NotOnPostgres is null).Select(c => c.Name));
-
-    public static TheoryData<string> SqliteCases => new(ModelCases.All.Where(c => c.NotOnSqlite is null).Select(c => c.Name));
-
     [Theory]
-    [MemberData(nameof(PostgresCases))]
+    [MemberData(nameof(AutogenerateMatchesEnsureCreatedTests.PostgresCases), MemberType = typeof(AutogenerateMatchesEnsureCreatedTests))]
     public void On_PostgreSQL_the_data_snapshot_reads_back_as_the_CSharp_snapshot_before_and_after_the_change(string change)
         => RoundTrip(ModelCases.Named(change), ScratchDatabase.Postgres);
 
     [Theory]
-    [MemberData(nameof(SqliteCases))]
+    [MemberData(nameof(AutogenerateMatchesEnsureCreatedTests.SqliteCases), MemberType = typeof(AutogenerateMatchesEnsureCreatedTests))]
     public void On_SQLite_the_data_snapshot_reads_back_as_the_CSharp_snapshot_before_and_after_the_change(string change)
         => RoundTrip(ModelCases.Named(change), ScratchDatabase.Sqlite);
 

@@ -141,6 +141,7 @@ internal sealed record AutogenerateSettings
     public bool NotValidForeignKeys { get; init; }
 
     /// <summary>Snapshots are written as C# (<c>BuildTargetModel</c>) in the revision, as before data snapshots; autogenerate and merge.</summary>
+    [JsonPropertyName("csharpSnapshots")]
     public bool CSharpSnapshots { get; init; }
 }
 

@@ -18,8 +18,19 @@ internal sealed class DataSnapshots(RevisionGraph graph, Func<string, Assembly> 
     private readonly Dictionary<Assembly, Dictionary<string, string>> _resources = [];
     private readonly Dictionary<string, SnapshotDocument> _documents = new(StringComparer.Ordinal);
 
+    // A fleet's runners share one catalog and may ask for models at once.
+    private readonly Lock _lock = new();
+
     /// <summary>The resource holding the revision's data snapshot; null when it has none.</summary>
     public string? ResourceName(string id)
+    {
+        lock (_lock)
+        {
+            return ResourceNameLocked(id);
+        }
+    }
+
+    private string? ResourceNameLocked(string id)
     {
         var assembly = assemblyOf(id);
         if (!_resources.TryGetValue(assembly, out var byId))
@@ -47,12 +58,20 @@ internal sealed class DataSnapshots(RevisionGraph graph, Func<string, Assembly> 
     /// </summary>
     public SnapshotDocument? Document(string id)
     {
+        lock (_lock)
+        {
+            return DocumentLocked(id);
+        }
+    }
+
+    private SnapshotDocument? DocumentLocked(string id)
+    {
         if (_documents.TryGetValue(id, out var known))
         {
             return known;
         }
 
-        if (ResourceName(id) is null)
+        if (ResourceNameLocked(id) is null)
         {
             return null;
         }
@@ -70,7 +89,7 @@ internal sealed class DataSnapshots(RevisionGraph graph, Func<string, Assembly> 
             }
 
             var below = Base(current);
-            if (below is null || _documents.ContainsKey(below) || ResourceName(below) is null)
+            if (below is null || _documents.ContainsKey(below) || ResourceNameLocked(below) is null)
             {
                 break;
             }
@@ -81,7 +100,7 @@ internal sealed class DataSnapshots(RevisionGraph graph, Func<string, Assembly> 
         for (var i = pending.Count - 1; i >= 0; i--)
         {
             var (revision, text) = pending[i];
-            _documents[revision] = SnapshotDocument.Read(text, () => Base(revision) is { } below ? Document(below) : null);
+            _documents[revision] = SnapshotDocument.Read(text, () => Base(revision) is { } below ? DocumentLocked(below) : null);
         }
 
         return _documents[id];
@@ -92,7 +111,7 @@ internal sealed class DataSnapshots(RevisionGraph graph, Func<string, Assembly> 
 
     private string Text(string id)
     {
-        using var stream = assemblyOf(id).GetManifestResourceStream(ResourceName(id)!)!;
+        using var stream = assemblyOf(id).GetManifestResourceStream(ResourceNameLocked(id)!)!;
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
