@@ -77,13 +77,13 @@ internal sealed class DataSnapshots(RevisionGraph graph, Func<string, Assembly> 
         }
 
         // The revisions whose documents are missing, newest first, down to one that is known or whole.
-        var pending = new List<(string Id, string Text)>();
+        var pending = new List<(string Id, System.Text.Json.Nodes.JsonObject File)>();
         var current = id;
         while (true)
         {
-            var text = Text(current);
-            pending.Add((current, text));
-            if (!SnapshotDocument.IsDelta(text))
+            var file = SnapshotDocument.Parse(Text(current));
+            pending.Add((current, file));
+            if (!SnapshotDocument.IsDelta(file))
             {
                 break;
             }
@@ -99,8 +99,8 @@ internal sealed class DataSnapshots(RevisionGraph graph, Func<string, Assembly> 
 
         for (var i = pending.Count - 1; i >= 0; i--)
         {
-            var (revision, text) = pending[i];
-            _documents[revision] = SnapshotDocument.Read(text, () => Base(revision) is { } below ? DocumentLocked(below) : null);
+            var (revision, file) = pending[i];
+            _documents[revision] = SnapshotDocument.Read(file, () => Base(revision) is { } below ? DocumentLocked(below) : null);
         }
 
         return _documents[id];

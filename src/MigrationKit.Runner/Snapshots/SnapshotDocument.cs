@@ -18,8 +18,18 @@ internal sealed class SnapshotDocument(JsonObject model, SortedDictionary<string
 
     public SortedDictionary<string, JsonObject> Entities { get; } = entities;
 
-    /// <summary>Whether a file's text is a difference from a base model rather than a whole one.</summary>
-    public static bool IsDelta(string text) => Parse(text)["delta"] is not null;
+    /// <summary>A file's JSON, its format version checked.</summary>
+    public static JsonObject Parse(string text)
+    {
+        var root = JsonNode.Parse(text)?.AsObject() ?? throw new MigrationKitException("A data snapshot is empty.");
+        return (int?)root["v"] == FormatVersion ? root
+            : throw new MigrationKitException(
+                $"A data snapshot has format version {root["v"]}, which this MigrationKit does not read (it reads {FormatVersion}).",
+                "Update MigrationKit.");
+    }
+
+    /// <summary>Whether a file holds a difference from a base model rather than a whole one.</summary>
+    public static bool IsDelta(JsonObject file) => file["delta"] is not null;
 
     /// <summary>The whole model, written with nothing left to a base.</summary>
     public string ToFullText() => Serialize(Model, Entities, removed: null);
@@ -46,11 +56,10 @@ internal sealed class SnapshotDocument(JsonObject model, SortedDictionary<string
     }
 
     /// <summary>Reads a whole document; a delta needs the base it applies to.</summary>
-    public static SnapshotDocument Read(string text, Func<SnapshotDocument?> baseModel)
+    public static SnapshotDocument Read(JsonObject root, Func<SnapshotDocument?> baseModel)
     {
-        var root = Parse(text);
         var entities = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
-        if (root["delta"] is not null)
+        if (IsDelta(root))
         {
             var based = baseModel() ?? throw new MigrationKitException(
                 "A data snapshot holds only changes, and the revision it builds on has no model.",
@@ -72,15 +81,6 @@ internal sealed class SnapshotDocument(JsonObject model, SortedDictionary<string
         }
 
         return new SnapshotDocument(root["model"]!.AsObject(), entities);
-    }
-
-    private static JsonObject Parse(string text)
-    {
-        var root = JsonNode.Parse(text)?.AsObject() ?? throw new MigrationKitException("A data snapshot is empty.");
-        return (int?)root["v"] == FormatVersion ? root
-            : throw new MigrationKitException(
-                $"A data snapshot has format version {root["v"]}, which this MigrationKit does not read (it reads {FormatVersion}).",
-                "Update MigrationKit.");
     }
 
     private static string Serialize(JsonObject model, SortedDictionary<string, JsonObject> entities, List<string>? removed)
