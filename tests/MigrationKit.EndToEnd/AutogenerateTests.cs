@@ -279,8 +279,11 @@ public sealed class AutogenerateTests(PackedTool tool)
         // another copy of it than a model compiled apart: the tool then compiles all of the app
         // and writes what a full MSBuild build gives.
         app.WriteFile("Mood.cs", "namespace App;\n\npublic enum Mood\n{\n    Calm,\n    Happy,\n}\n");
-        File.WriteAllText(nicknameFile, nicknameSource.Replace(
-            "b.Property<string>(\"Nickname\")", "b.Property<global::App.Mood?>(\"Nickname\")", StringComparison.Ordinal));
+        var nicknameSnapshot = Path.ChangeExtension(nicknameFile, ".model.json");
+        var snapshotText = File.ReadAllText(nicknameSnapshot);
+        Assert.Contains("{\"n\":\"Nickname\",\"t\":\"string\"", snapshotText);
+        File.WriteAllText(nicknameSnapshot, snapshotText.Replace(
+            "{\"n\":\"Nickname\",\"t\":\"string\"", "{\"n\":\"Nickname\",\"t\":\"App.Mood, App?\"", StringComparison.Ordinal));
         Succeeded(await app.RunAsync(env, "heads"));
         app.WriteFile("AppDbContext.cs", WithColumns("Nickname", "Title"));
         var title = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "title", "--rev-id", "title1", "--verbose"));
@@ -292,6 +295,7 @@ public sealed class AutogenerateTests(PackedTool tool)
         Assert.DoesNotContain("name: \"Nickname\"", fallback);
 
         File.Delete(titleFile);
+        File.Delete(Path.ChangeExtension(titleFile, ".model.json"));
         File.SetLastWriteTimeUtc(Path.Combine(app.Directory, "App.csproj"), DateTime.UtcNow);
         var reference = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "title", "--rev-id", "title1", "--verbose"));
         Assert.DoesNotContain(ModelOnly, reference.StandardError);
