@@ -192,6 +192,7 @@ public sealed class AutogenerateTests(PackedTool tool)
         var direct = File.ReadAllBytes(assembly);
         var directCompiledAt = File.GetLastWriteTimeUtc(assembly);
         File.Delete(ThrowawayApp.GeneratedFile(created));
+        File.Delete(Path.ChangeExtension(ThrowawayApp.GeneratedFile(created), ".model.json"));
         ToolAssert.Succeeded(await RunningCommand.RunAsync(app.Directory, ["build", "--no-restore"]));
         Assert.True(File.GetLastWriteTimeUtc(assembly) > directCompiledAt, "MSBuild took the direct compile's output as up to date");
         Assert.Equal(direct, File.ReadAllBytes(assembly));
