@@ -191,8 +191,9 @@ public sealed class AutogenerateTests(PackedTool tool)
         var assembly = Path.Combine(app.Directory, "obj", "Debug", "net10.0", "App.dll");
         var direct = File.ReadAllBytes(assembly);
         var directCompiledAt = File.GetLastWriteTimeUtc(assembly);
-        File.Delete(ThrowawayApp.GeneratedFile(created));
-        File.Delete(Path.ChangeExtension(ThrowawayApp.GeneratedFile(created), ".model.json"));
+        var createdFile = ThrowawayApp.GeneratedFile(created);
+        File.Delete(createdFile);
+        File.Delete(Path.ChangeExtension(createdFile, ".model.json"));
         ToolAssert.Succeeded(await RunningCommand.RunAsync(app.Directory, ["build", "--no-restore"]));
         Assert.True(File.GetLastWriteTimeUtc(assembly) > directCompiledAt, "MSBuild took the direct compile's output as up to date");
         Assert.Equal(direct, File.ReadAllBytes(assembly));
