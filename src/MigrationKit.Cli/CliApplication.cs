@@ -96,6 +96,7 @@ internal static class CliApplication
             new InitCommand(options),
             new RevisionCommand(),
             new MergeCommand(),
+            new SnapshotsCommand(),
             new MigrateCommand(MigrationDirection.Upgrade),
             new MigrateCommand(MigrationDirection.Downgrade),
             new SquashCommand(),

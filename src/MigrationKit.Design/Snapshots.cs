@@ -1,10 +1,14 @@
 using System.Reflection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Migrations.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using MigrationKit.Core;
 using MigrationKit.Runner;
+using MigrationKit.Runner.Snapshots;
 
 namespace MigrationKit.Design;
 
@@ -33,6 +37,60 @@ internal static class Snapshots
         }
 
         return services.GetRequiredService<ISnapshotModelProcessor>().Process(model);
+    }
+
+    /// <summary>
+    /// <paramref name="model"/> as a data snapshot (<c>.model.json</c>) for a revision on
+    /// <paramref name="parents"/>: what differs from the first parent's data snapshot, or the whole
+    /// model when the first parent has none (a C# one is not taken as a base: how it reads as
+    /// data may change with MigrationKit's version, the file on disk never does). Proven before
+    /// it is returned: the model read back from it is diffed against <paramref name="model"/> by
+    /// EF's differ, and any difference means the data form cannot represent the model.
+    /// </summary>
+    /// <param name="modelAssembly">The app's assembly, whose load context resolves the types the snapshot names.</param>
+    /// <param name="documentOf">A revision's data snapshot; by default the catalog's (snapshots --convert adds those it wrote).</param>
+    public static DataSnapshot WriteData(
+        IServiceProvider services, RevisionCatalog catalog, IReadOnlyList<string> parents, IModel model, Assembly modelAssembly,
+        Func<string, SnapshotDocument?>? documentOf = null)
+    {
+        SnapshotDocument document;
+        documentOf ??= catalog.DataSnapshots.Document;
+        try
+        {
+            document = new SnapshotWriter(services.GetRequiredService<IAnnotationCodeGenerator>().FilterIgnoredAnnotations).Write(model);
+            if (Unrepresented(services, model, document, modelAssembly) is { } difference)
+            {
+                return new DataSnapshot(null, difference, null);
+            }
+        }
+        catch (SnapshotFormatException e)
+        {
+            return new DataSnapshot(null, e.Message, null);
+        }
+
+        var below = parents.Count == 0 ? null : catalog.ModelRevisionOrNone(parents[0]);
+        return below is not null && documentOf(below) is { } baseDocument
+            ? new DataSnapshot(document.ToDeltaText(baseDocument), null, document)
+            : new DataSnapshot(document.ToFullText(), null, document);
+    }
+
+    /// <summary>What the model read back from <paramref name="document"/> lacks or adds, in EF's differ's words; null when nothing.</summary>
+    internal static string? Unrepresented(IServiceProvider services, IModel model, SnapshotDocument document, Assembly modelAssembly)
+    {
+        IModel? readBack;
+        try
+        {
+            readBack = services.GetRequiredService<ISnapshotModelProcessor>().Process(SnapshotReader.Build(document, modelAssembly));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or MigrationKitException)
+        {
+            return "the model read back fails: " + e.Message;
+        }
+
+        using var scope = services.CreateScope();
+        var differ = scope.ServiceProvider.GetRequiredService<IMigrationsModelDiffer>();
+        var operations = differ.GetDifferences(model.GetRelationalModel(), readBack?.GetRelationalModel());
+        return operations.Count == 0 ? null : "read back, it differs: " + string.Join(", ", operations.Take(3).Select(OperationDescriptions.Describe));
     }
 
     /// <summary>
@@ -88,6 +146,12 @@ internal static class Snapshots
         return types.Concat(annotated.SelectMany(a => a.GetAnnotations()).Select(a => a.Value as Type ?? a.Value?.GetType()).OfType<Type>());
     }
 }
+
+/// <summary>
+/// A model as a data snapshot's text (null: the same as the base's, nothing to write) and its
+/// document, or why it cannot be one.
+/// </summary>
+internal sealed record DataSnapshot(string? Text, string? CannotRepresent, SnapshotDocument? Document);
 
 /// <summary>
 /// A revision's snapshot uses a type of the app's own assembly (an enum the provider maps as it

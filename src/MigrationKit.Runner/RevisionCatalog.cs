@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using MigrationKit.Core;
+using MigrationKit.Runner.Snapshots;
 
 namespace MigrationKit.Runner;
 
@@ -11,7 +12,8 @@ namespace MigrationKit.Runner;
 public sealed class RevisionCatalog
 {
     private readonly Func<string, Type> _typeOf;
-    private readonly Dictionary<string, string?> _modelRevisions = new(StringComparer.Ordinal);
+    // A fleet's runners share one catalog and ask at once; every answer is the same whoever computes it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> _modelRevisions = new(StringComparer.Ordinal);
 
     private readonly IReadOnlyList<RevisionInfo> _revisions;
 
@@ -20,7 +22,11 @@ public sealed class RevisionCatalog
         _revisions = revisions;
         Graph = RevisionGraph.Build(revisions, walkReplaced);
         _typeOf = typeOf;
+        DataSnapshots = new DataSnapshots(Graph, id => _typeOf(id).Assembly, ModelRevisionOrNone);
     }
+
+    /// <summary>The revisions' snapshots kept as data files (<c>.model.json</c>, embedded in the app's assembly).</summary>
+    internal DataSnapshots DataSnapshots { get; }
 
     public RevisionGraph Graph { get; }
 
@@ -135,7 +141,7 @@ public sealed class RevisionCatalog
 
             if (!withoutModel.Contains(current))
             {
-                if (Create(current).HasTargetModel)
+                if (HasTargetModel(current))
                 {
                     _modelRevisions[current] = current;
                     pending.Pop();
@@ -217,17 +223,18 @@ public sealed class RevisionCatalog
     /// <see cref="ModelRevision"/> for the rule that finds one), built anew on every call, not yet
     /// finalized; null when the revision records none.
     /// </summary>
+    /// <remarks>A C# snapshot (<c>BuildTargetModel</c> in the revision) comes before a data one: it is what the author wrote.</remarks>
     public Microsoft.EntityFrameworkCore.Metadata.IMutableModel? BuildTargetModel(string id)
     {
         var revision = Create(id);
-        if (!revision.HasTargetModel)
+        if (revision.HasTargetModel)
         {
-            return null;
+            var builder = new Microsoft.EntityFrameworkCore.ModelBuilder();
+            revision.BuildModel(builder);
+            return builder.Model;
         }
 
-        var builder = new Microsoft.EntityFrameworkCore.ModelBuilder();
-        revision.BuildModel(builder);
-        return builder.Model;
+        return DataSnapshots.Document(id) is { } document ? SnapshotReader.Build(document, revision.GetType().Assembly) : null;
     }
 
     /// <summary>The operations a revision's Upgrade (or Downgrade) makes for the provider, read without running anything.</summary>
@@ -237,6 +244,12 @@ public sealed class RevisionCatalog
         var revision = Create(id);
         return direction == MigrationDirection.Upgrade ? revision.GetUpgradeOperations(provider) : revision.GetDowngradeOperations(provider);
     }
+
+    /// <summary>Whether the revision records the model standing after it: in C# or as a data file.</summary>
+    public bool HasTargetModel(string id) => HasCSharpTargetModel(id) || DataSnapshots.ResourceName(id) is not null;
+
+    /// <summary>Whether the revision records its model in C# (overrides <c>BuildTargetModel</c>).</summary>
+    internal bool HasCSharpTargetModel(string id) => Create(id).HasTargetModel;
 
     /// <summary>Creates the revision class for an id of the graph.</summary>
     public Revision Create(string id)

@@ -43,7 +43,7 @@ internal sealed class MergeCommand : CliCommand
         // it carries the one model that holds them all forward, as every revision without one does.
         var code = app.Catalog.TryMergedModelRevision(parents, out _)
             ? null
-            : new Autogenerator(app.Context, app.ModelAssembly, app.StartupAssembly).Merge(app.Catalog, parents, _forceSnapshot.HasValue());
+            : new Autogenerator(app.Context, app.ModelAssembly, app.StartupAssembly) { WriteDataSnapshots = app.Settings.Autogenerate?.CSharpSnapshots != true }.Merge(app.Catalog, parents, _forceSnapshot.HasValue());
         var revision = new RevisionInfo(
             RevisionCommand.NewId(app, _revId.Value()),
             parents,

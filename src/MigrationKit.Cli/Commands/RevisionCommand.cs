@@ -65,6 +65,7 @@ internal sealed class RevisionCommand : CliCommand
                         ConcurrentIndexes = safeForms?.ConcurrentIndexes ?? false,
                         NotValidForeignKeys = safeForms?.NotValidForeignKeys ?? false,
                     },
+                    WriteDataSnapshots = safeForms?.CSharpSnapshots != true,
                 }
                 .Generate(app.Catalog, parents.Count == 0 ? null : parents[0], app.LintSettings);
             if (generated is null && !_allowEmpty.HasValue())
@@ -119,14 +120,22 @@ internal sealed class RevisionCommand : CliCommand
         return id;
     }
 
-    /// <summary>Writes the file and returns Alembic's "Generating PATH ...  done" line.</summary>
+    /// <summary>
+    /// Writes the file (and its data snapshot) and returns Alembic's "Generating PATH ...  done" line, then one for the
+    /// snapshot and, the first time, one saying the project now embeds snapshots.
+    /// </summary>
     internal static string Write(AppScope app, RevisionInfo revision, string? versionPath, RevisionCode? code = null)
     {
         var folder = RevisionsFolder(app, versionPath);
         var directory = RevisionsDirectory(app, versionPath);
         var path = RevisionWriter.Write(directory, app.Settings.NamespaceFor(app.Location.RootNamespace, folder), revision, code,
             app.Choice.KeptApart ? app.Choice.ContextName : null);
-        return $"  Generating {path} ...  done";
+        // Alembic's line names the revision alone; its data snapshot gets a line of its own.
+        var generating = code?.DataSnapshot is null ? $"  Generating {path} ...  done"
+            : $"  Generating {path} ...  done{Environment.NewLine}  Writing its snapshot {RevisionWriter.SnapshotPath(path)} ...  done";
+        return code?.DataSnapshot is not null && Hosting.SnapshotResources.EnsureEmbedded(app.Location.ProjectDirectory) is { } added
+            ? generating + Environment.NewLine + added
+            : generating;
     }
 
     /// <summary>The full path of the folder revisions are written in (see <see cref="RevisionsFolder"/>).</summary>

@@ -139,6 +139,10 @@ internal sealed record AutogenerateSettings
 
     /// <summary>Every new foreign key on an existing table is added NOT VALID, then validated in a transaction of its own (PostgreSQL).</summary>
     public bool NotValidForeignKeys { get; init; }
+
+    /// <summary>Snapshots are written as C# (<c>BuildTargetModel</c>) in the revision, as before data snapshots; autogenerate and merge.</summary>
+    [JsonPropertyName("csharpSnapshots")]
+    public bool CSharpSnapshots { get; init; }
 }
 
 /// <summary>

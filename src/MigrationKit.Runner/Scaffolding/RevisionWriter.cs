@@ -22,9 +22,19 @@ public static class RevisionWriter
             throw new MigrationKitException($"File '{path}' already exists.");
         }
 
+        if (code?.DataSnapshot is { } snapshot)
+        {
+            // Before the revision: a revision without it would be compiled without its model.
+            File.WriteAllText(SnapshotPath(path), snapshot);
+        }
+
         File.WriteAllText(path, Render(@namespace, revision, code, context));
         return path;
     }
+
+    /// <summary>The data snapshot's file beside a revision's: <c>{id}_{slug}.model.json</c>.</summary>
+    public static string SnapshotPath(string revisionPath)
+        => Path.ChangeExtension(revisionPath, null) + Snapshots.DataSnapshots.FileSuffix;
 
     public static string Render(string @namespace, RevisionInfo revision, RevisionCode? code = null, string? context = null)
     {
@@ -232,4 +242,11 @@ public sealed record RevisionCode(
     string Downgrade,
     string? TargetModel,
     IReadOnlyCollection<string> Namespaces,
-    IReadOnlyList<string> HeaderComments);
+    IReadOnlyList<string> HeaderComments)
+{
+    /// <summary>
+    /// The snapshot as a data file's text (<c>.model.json</c>, written beside the revision), when
+    /// <see cref="TargetModel"/> is null; null with it too: the revision records no model of its own.
+    /// </summary>
+    public string? DataSnapshot { get; init; }
+}

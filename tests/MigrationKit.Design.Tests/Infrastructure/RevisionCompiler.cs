@@ -1,6 +1,8 @@
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using MigrationKit.Runner.Scaffolding;
+using MigrationKit.Runner.Snapshots;
 
 namespace MigrationKit.Design.Tests.Infrastructure;
 
@@ -26,8 +28,13 @@ internal static class RevisionCompiler
                 nullableContextOptions: NullableContextOptions.Enable,
                 generalDiagnosticOption: ReportDiagnostic.Error,
                 specificDiagnosticOptions: [new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]));
+        // Data snapshots beside the revisions, embedded as the csproj item `snapshots` adds embeds them.
+        var resources = files.Select(RevisionWriter.SnapshotPath).Where(File.Exists)
+            .Select(path => new ResourceDescription(
+                DataSnapshots.ResourcePrefix + Path.GetFileName(path), () => File.OpenRead(path), isPublic: true))
+            .ToList();
         using var image = new MemoryStream();
-        var result = compilation.Emit(image);
+        var result = compilation.Emit(image, manifestResources: resources);
         var errors = result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         if (!result.Success)
         {
