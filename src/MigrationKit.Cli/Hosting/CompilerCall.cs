@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MigrationKit.Core;
+using MigrationKit.Runner.Snapshots;
 using Serilog;
 
 namespace MigrationKit.Cli.Hosting;
@@ -20,7 +21,12 @@ namespace MigrationKit.Cli.Hosting;
 /// the sources MSBuild gave the compiler are exactly the .cs files we see), so a .cs file added or
 /// deleted since changes the compiler's source list and nothing else.
 /// </param>
-internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<string> Arguments, DateTime CapturedAtUtc, bool DefaultSources)
+/// <param name="EmbedsSnapshots">
+/// The project embeds data snapshots (the item <see cref="SnapshotResources"/> adds), so a
+/// <c>.model.json</c> written, edited or deleted since (every autogenerate writes one) changes one
+/// resource of the compiler's, which it takes as well as a source.
+/// </param>
+internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<string> Arguments, DateTime CapturedAtUtc, bool DefaultSources, bool EmbedsSnapshots = false)
 {
     /// <summary>What to ask MSBuild for, beside the build, to make a <see cref="CompilerCall"/> of its answer.</summary>
     public static readonly string[] MSBuildArguments =
@@ -61,7 +67,8 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
         var defaultSources = string.Equals(Get("EnableDefaultCompileItems"), "true", StringComparison.OrdinalIgnoreCase)
             && !info.ProjectFiles().Any(f => File.ReadAllText(f).Contains("<Compile", StringComparison.Ordinal))
             && call.Sources(info.ProjectDirectory).Where(s => IsUnder(s, info.ProjectDirectory) && !IsBuildOutput(s, info.ProjectDirectory)).ToHashSet(StringComparer.Ordinal).SetEquals(seen);
-        return call with { DefaultSources = defaultSources };
+        var embedsSnapshots = info.ProjectFiles().Any(f => File.ReadAllText(f).Contains(DataSnapshots.ResourcePrefix, StringComparison.Ordinal));
+        return call with { DefaultSources = defaultSources, EmbedsSnapshots = embedsSnapshots };
     }
 
     /// <summary>
@@ -72,9 +79,11 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
     public CompilerCall? After(ProjectChanges changes, string projectDirectory)
     {
         var sources = Sources(projectDirectory).ToHashSet(StringComparer.Ordinal);
-        if (!changes.Modified.All(sources.Contains)
-            || ((changes.Added.Count > 0 || changes.Removed.Count > 0)
-                && !(DefaultSources && changes.Added.Concat(changes.Removed).All(f => f.EndsWith(".cs", StringComparison.Ordinal))))
+        var (snapshotsAdded, added) = Split(changes.Added);
+        var (snapshotsRemoved, removed) = Split(changes.Removed);
+        if (!changes.Modified.All(f => sources.Contains(f) || IsSnapshot(f))
+            || ((added.Count > 0 || removed.Count > 0)
+                && !(DefaultSources && added.Concat(removed).All(f => f.EndsWith(".cs", StringComparison.Ordinal))))
             || !InputsUnchanged(projectDirectory))
         {
             return null;
@@ -85,10 +94,34 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
             return this;
         }
 
-        var arguments = Without(changes.Removed.ToHashSet(StringComparer.Ordinal), projectDirectory)
-            .Concat(changes.Added.Select(f => Quoted(Path.GetRelativePath(projectDirectory, f))))
+        var arguments = Without(removed.ToHashSet(StringComparer.Ordinal), projectDirectory)
+            .Where(a => SnapshotResource(a, projectDirectory) is not { } file || !snapshotsRemoved.Contains(file))
+            .Concat(added.Select(f => Quoted(Path.GetRelativePath(projectDirectory, f))))
+            .Concat(snapshotsAdded.Select(f =>
+                $"/resource:{Quoted(Path.GetRelativePath(projectDirectory, f))},{DataSnapshots.ResourcePrefix}{Path.GetFileName(f)}"))
             .ToList();
         return this with { Arguments = arguments };
+
+        // A data snapshot the project embeds (outside bin/ and obj/, as the item's Exclude says).
+        bool IsSnapshot(string file) => EmbedsSnapshots && file.EndsWith(DataSnapshots.FileSuffix, StringComparison.Ordinal)
+            && IsUnder(file, projectDirectory) && !IsBuildOutput(file, projectDirectory);
+
+        (List<string> Snapshots, List<string> Others) Split(IReadOnlyList<string> files)
+            => (files.Where(IsSnapshot).ToList(), files.Where(f => !IsSnapshot(f)).ToList());
+    }
+
+    /// <summary>The file of a <c>/resource:</c> argument that embeds a data snapshot; null for any other argument.</summary>
+    private static string? SnapshotResource(string argument, string projectDirectory)
+    {
+        if (!argument.StartsWith("/resource:", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var parts = argument["/resource:".Length..].Split(',');
+        return parts.Length > 1 && parts[1].StartsWith(DataSnapshots.ResourcePrefix, StringComparison.Ordinal)
+            ? Path.GetFullPath(Unquote(parts[0]), projectDirectory)
+            : null;
     }
 
     /// <summary>
@@ -200,7 +233,8 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
         foreach (var argument in Arguments)
         {
             var option = FileOptions.FirstOrDefault(o => argument.StartsWith(o, StringComparison.OrdinalIgnoreCase));
-            if (option is null)
+            // A data snapshot is read afresh by every compile, as a source is.
+            if (option is null || SnapshotResource(argument, projectDirectory) is not null)
             {
                 continue;
             }
