@@ -68,15 +68,8 @@ public sealed class FleetRunner
         {
             var started = Stopwatch.GetTimestamp();
             var runner = RunnerFor(t, context);
-            try
-            {
-                var heads = await runner.TryReadSettledHeadsAsync(token, keepOpen: true) ?? await runner.GetCurrentHeadsAsync(token);
-                return new TargetResult(t.Name, TargetStatus.Unchanged, heads, heads, 0, Stopwatch.GetElapsedTime(started), null);
-            }
-            finally
-            {
-                await context.Database.CloseConnectionAsync();
-            }
+            var heads = await runner.TryReadSettledHeadsAsync(token, keepOpen: true) ?? await runner.GetCurrentHeadsAsync(token);
+            return new TargetResult(t.Name, TargetStatus.Unchanged, heads, heads, 0, Stopwatch.GetElapsedTime(started), null);
         }, ct);
 
     /// <summary>
@@ -125,46 +118,38 @@ public sealed class FleetRunner
     /// <summary>
     /// One upgrade or downgrade. A target already where the operation would bring it costs one
     /// query (no lock, no SQL generated); any other goes the one way every run goes, on the
-    /// connection that query opened.
+    /// connection that query opened (the schedule closes it after the target).
     /// </summary>
     private async Task<TargetResult> MigrateAsync(
         FleetTarget target, DbContext context, MigrationDirection direction, string to, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         var runner = RunnerFor(target, context);
+        IReadOnlyList<string>? heads;
         try
         {
-            IReadOnlyList<string>? heads;
-            try
-            {
-                heads = await runner.TryReadSettledHeadsAsync(ct, keepOpen: true);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                // The run below says so in the words it uses for one database ("Interrupted before any revision ran").
-                heads = null;
-            }
-
-            if (heads is not null)
-            {
-                _catalog.Graph.ValidateCurrentHeads(heads);
-                var settled = direction == MigrationDirection.Upgrade ? _catalog.Graph.PlanUpgrade(heads, to) : _catalog.Graph.PlanDowngrade(heads, to);
-                // A row naming the end of a squashed run goes the one way too, which renames it.
-                if (settled.Steps.Count == 0 && _catalog.Graph.RowsToRename(heads).Count == 0)
-                {
-                    return new TargetResult(target.Name, TargetStatus.Unchanged, heads, heads, 0, Stopwatch.GetElapsedTime(started), null);
-                }
-            }
-
-            var plan = direction == MigrationDirection.Upgrade ? await runner.UpgradeAsync(to, ct) : await runner.DowngradeAsync(to, ct);
-            return new TargetResult(target.Name, plan.Steps.Count == 0 ? TargetStatus.Unchanged : TargetStatus.Succeeded,
-                plan.HeadsBefore, plan.HeadsAfter, plan.Steps.Count, Stopwatch.GetElapsedTime(started), null);
+            heads = await runner.TryReadSettledHeadsAsync(ct, keepOpen: true);
         }
-        finally
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Balances the open the first query left (EF counts opens; a no-op when it opened nothing).
-            await context.Database.CloseConnectionAsync();
+            // The run below says so in the words it uses for one database ("Interrupted before any revision ran").
+            heads = null;
         }
+
+        if (heads is not null)
+        {
+            _catalog.Graph.ValidateCurrentHeads(heads);
+            var settled = direction == MigrationDirection.Upgrade ? _catalog.Graph.PlanUpgrade(heads, to) : _catalog.Graph.PlanDowngrade(heads, to);
+            // A row naming the end of a squashed run goes the one way too, which renames it.
+            if (settled.Steps.Count == 0 && _catalog.Graph.RowsToRename(heads).Count == 0)
+            {
+                return new TargetResult(target.Name, TargetStatus.Unchanged, heads, heads, 0, Stopwatch.GetElapsedTime(started), null);
+            }
+        }
+
+        var plan = direction == MigrationDirection.Upgrade ? await runner.UpgradeAsync(to, ct) : await runner.DowngradeAsync(to, ct);
+        return new TargetResult(target.Name, plan.Steps.Count == 0 ? TargetStatus.Unchanged : TargetStatus.Succeeded,
+            plan.HeadsBefore, plan.HeadsAfter, plan.Steps.Count, Stopwatch.GetElapsedTime(started), null);
     }
 
     private RevisionRunner RunnerFor(FleetTarget target, DbContext context)

@@ -127,7 +127,16 @@ internal sealed class FleetSchedule
         try
         {
             context.Database.SetConnectionString(FleetConnection.For(target, context.Database.ProviderName));
-            return await job(target, context, ct);
+            try
+            {
+                return await job(target, context, ct);
+            }
+            finally
+            {
+                // A job may run on the connection its first query left open (EF counts opens; a no-op
+                // when none is left): the worker's next target needs it closed to change the string.
+                await context.Database.CloseConnectionAsync();
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
