@@ -64,10 +64,11 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
         var arguments = list.EnumerateArray().Select(i => i.GetProperty("Identity").GetString()!).Where(a => a != "/noconfig").ToList();
         var call = new CompilerCall(compiler, !string.Equals(Get("UseSharedCompilation"), "false", StringComparison.OrdinalIgnoreCase), arguments, finishedUtc, DefaultSources: false);
         var seen = projectFiles.Where(f => f.EndsWith(".cs", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        var projectTexts = info.ProjectFiles().Select(File.ReadAllText).ToList();
         var defaultSources = string.Equals(Get("EnableDefaultCompileItems"), "true", StringComparison.OrdinalIgnoreCase)
-            && !info.ProjectFiles().Any(f => File.ReadAllText(f).Contains("<Compile", StringComparison.Ordinal))
+            && !projectTexts.Any(t => t.Contains("<Compile", StringComparison.Ordinal))
             && call.Sources(info.ProjectDirectory).Where(s => IsUnder(s, info.ProjectDirectory) && !IsBuildOutput(s, info.ProjectDirectory)).ToHashSet(StringComparer.Ordinal).SetEquals(seen);
-        var embedsSnapshots = info.ProjectFiles().Any(f => File.ReadAllText(f).Contains(DataSnapshots.ResourcePrefix, StringComparison.Ordinal));
+        var embedsSnapshots = projectTexts.Any(t => t.Contains(DataSnapshots.ResourcePrefix, StringComparison.Ordinal));
         return call with { DefaultSources = defaultSources, EmbedsSnapshots = embedsSnapshots };
     }
 
