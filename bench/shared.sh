@@ -13,13 +13,14 @@
 # ("0.0.0-bench.<time>.<pid>": a prerelease of 0.0.0 sorts below any release) and forgets it on exit.
 
 # Only the src projects are packages: a solution filter keeps the solution's project list the truth.
+# -c Release as users get it: `dotnet pack MigrationKit.sln` packs Release, a solution filter Debug.
 # --artifacts-path keeps the pack out of the tree's obj folders, where others may be building.
 pack_tree() {
   local source=$1 version=$2 work=$3 projects
   projects=$(grep '^Project(' "$source/MigrationKit.sln" | cut -d'"' -f6 | tr '\\' '/' | grep '^src/.*proj$' \
     | sed 's/.*/"&"/' | paste -sd, -)
   echo "{\"solution\":{\"path\":\"$source/MigrationKit.sln\",\"projects\":[$projects]}}" > "$work/$version.slnf"
-  if ! dotnet pack "$work/$version.slnf" -o "$work/packages" --artifacts-path "$work/artifacts-$version" -p:Version="$version" \
+  if ! dotnet pack "$work/$version.slnf" -c Release -o "$work/packages" --artifacts-path "$work/artifacts-$version" -p:Version="$version" \
       -nologo -verbosity:quiet -nodeReuse:false > "$work/pack-$version.log" 2>&1; then
     echo "dotnet pack failed: $(grep -m 1 -E ': error ' "$work/pack-$version.log" || tail -n 1 "$work/pack-$version.log")" >&2
     exit 1

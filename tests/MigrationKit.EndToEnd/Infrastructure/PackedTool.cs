@@ -63,11 +63,12 @@ public sealed class PackedTool : IAsyncLifetime
         var filter = _folder.File("src.slnf");
         await File.WriteAllTextAsync(filter, JsonSerializer.Serialize(new { solution = new { path = solution, projects } }));
 
-        // --artifacts-path: build in a folder of our own. Packing into the projects' obj folders with
+        // Release, as users pack it: `dotnet pack MigrationKit.sln` defaults to Release, a solution
+        // filter does not. --artifacts-path: build in a folder of our own. Packing into the projects' obj folders with
         // another version would race with anyone building the tree at the same time and force them
         // to rebuild.
         ToolAssert.Succeeded(await RunningCommand.RunAsync(_folder.Path,
-            ["pack", filter, "-o", PackageFolder, "--artifacts-path", _folder.File("artifacts"), $"-p:Version={Version}", "-nologo", "-verbosity:quiet"],
+            ["pack", filter, "-c", "Release", "-o", PackageFolder, "--artifacts-path", _folder.File("artifacts"), $"-p:Version={Version}", "-nologo", "-verbosity:quiet"],
             timeout: TimeSpan.FromMinutes(10)));
         foreach (var package in new[] { "MigrationKit", "MigrationKit.Core", "MigrationKit.Runner", "MigrationKit.Tool" })
         {
