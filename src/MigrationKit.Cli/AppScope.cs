@@ -31,7 +31,19 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
     public AppLocation Location => app;
 
     /// <summary>The chosen context's revisions, read from the assembly's metadata; their code loads only when one runs.</summary>
-    public RevisionCatalog Catalog => _catalog ??= RevisionCatalog.FromFile(app.RevisionsAssembly, () => RevisionsAssembly, Choice.Owns);
+    /// <remarks>Safe to ask from two threads: `current` reads it while the database answers.</remarks>
+    public RevisionCatalog Catalog
+    {
+        get
+        {
+            lock (_reading)
+            {
+                return _catalog ??= RevisionCatalog.FromFile(app.RevisionsAssembly, () => RevisionsAssembly, Choice.Owns);
+            }
+        }
+    }
+
+    private readonly Lock _reading = new();
 
     public RevisionGraph Graph => Catalog.Graph;
 
@@ -42,21 +54,21 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
     public void WalkReplacedRevisions() => _catalog = Catalog.WalkingReplaced();
 
     public DbContext Context => _context ??= insideApp
-        ? CreateContext()
+        ? CreateContext(warmUp: true)
         : throw new InvalidOperationException("The DbContext is only created inside the app's dependency graph (the agent).");
 
     public RevisionRunner Runner => _runner ??= new RevisionRunner(Context, Catalog, RunnerOptions());
 
     /// <summary>
     /// The database's current heads and a description of it (never its password): over a plain
-    /// connection when the user gave the connection string and the context allows it
-    /// (<see cref="ContextFactory.TryConnectDirectly"/>), else through the runner.
+    /// connection when the context allows it (<see cref="ContextFactory.TryConnectDirectly"/>: the
+    /// user's connection string or its OnConfiguring's), else through the runner.
     /// </summary>
     /// <param name="withJournal">Also the revisions the step journal records as partly applied (one query more when it exists).</param>
     public async Task<(RevisionRunner.CurrentState State, string Database)> ReadCurrentStateAsync(bool withJournal, CancellationToken cancellationToken)
     {
-        if (insideApp && ContextFactory.ChosenConnection(options.Connection) is { } connectionString
-            && ContextFactory.TryConnectDirectly(StartupAssembly, RevisionsAssembly, Choice.ContextName, connectionString, app.ProjectDirectory) is { } direct)
+        if (insideApp && ContextFactory.TryConnectDirectly(
+                StartupAssembly, RevisionsAssembly, Choice.ContextName, ContextFactory.ChosenConnection(options.Connection), app.ProjectDirectory) is { } direct)
         {
             await using var connection = direct.Connection;
             Serilog.Log.Debug("Reading the version table over a plain {Provider} connection", direct.Provider);
@@ -112,9 +124,15 @@ internal sealed class AppScope(AppLocation app, GlobalOptions options, bool insi
         }
     }
 
-    private DbContext CreateContext()
+    /// <param name="warmUp">Open a first connection while EF Core sets up (<see cref="ContextFactory.WarmUpConnection"/>).</param>
+    private DbContext CreateContext(bool warmUp = false)
     {
+        var warming = warmUp
+            ? ContextFactory.WarmUpConnection(StartupAssembly, RevisionsAssembly, Choice.ContextName, ContextFactory.ChosenConnection(options.Connection), app.ProjectDirectory)
+            : Task.CompletedTask;
         var context = ContextFactory.Create(StartupAssembly, ModelAssembly, Choice.ContextName, options.Connection, app.ProjectDirectory);
+        // Back in the pool before the context's first open takes it (never throws: failures are the context's to report).
+        warming.Wait();
         Serilog.Log.Debug("Using {Context} with {Provider}", context.GetType().Name, context.Database.ProviderName);
         return context;
     }

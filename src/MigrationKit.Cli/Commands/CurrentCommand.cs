@@ -36,8 +36,11 @@ internal sealed class CurrentCommand : CliCommand
         }
 
         // Plain `current` stays one read of the version table; -v and --json explain a revision in parts too.
+        // The graph is read from the assembly's metadata on the other core while the database answers.
+        _ = app.Choice;
+        var reading = Task.Run(() => app.Graph, cancellationToken);
         var (state, database) = await app.ReadCurrentStateAsync(withJournal: _verbose.HasValue() || _json.HasValue(), cancellationToken);
-        var graph = app.Graph;
+        var graph = await reading;
         var revisions = graph.Current(state.Heads);
         if (_json.HasValue())
         {

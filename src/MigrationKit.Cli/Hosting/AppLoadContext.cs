@@ -11,9 +11,10 @@ namespace MigrationKit.Cli.Hosting;
 /// the agent, without starting a second runtime. Assemblies resolve as the host resolves them:
 /// the app's <c>.deps.json</c> first (its output folder, then the NuGet package folders; the
 /// framework's copy when it is not older), then the app's folders and the tool's folder for our
-/// own assemblies. Used only when the app needs nothing but the runtime this process already
-/// runs with the same settings; otherwise the agent runs as a process of its own. Each file
-/// loads from its native image when <see cref="NativeImages"/> has one.
+/// own assemblies. Used when the app needs the runtime this process already runs with the same
+/// settings, plus at most other shared frameworks of the same version (ASP.NET Core's, loaded from
+/// their installed folder); otherwise the agent runs as a process of its own. Each file loads from
+/// its native image when <see cref="NativeImages"/> has one.
 /// </summary>
 internal sealed class AppLoadContext : AssemblyLoadContext
 {
@@ -25,15 +26,18 @@ internal sealed class AppLoadContext : AssemblyLoadContext
 
     private readonly Dictionary<string, string> _managed;
     private readonly Dictionary<string, string> _native;
+    private readonly string[] _frameworks;
     private readonly string[] _folders;
     private readonly HashSet<string> _shared;
     private readonly NativeImages? _images;
 
-    private AppLoadContext(Dictionary<string, string> managed, Dictionary<string, string> native, string[] folders, NativeImages? images)
+    private AppLoadContext(
+        Dictionary<string, string> managed, Dictionary<string, string> native, string[] frameworks, string[] folders, NativeImages? images)
         : base("MigrationKit app")
     {
         _managed = managed;
         _native = native;
+        _frameworks = frameworks;
         _folders = folders;
         _images = images;
         _shared = SharedGroups.Where(group => !group.Any(managed.ContainsKey)).SelectMany(group => group).ToHashSet(StringComparer.Ordinal);
@@ -42,10 +46,11 @@ internal sealed class AppLoadContext : AssemblyLoadContext
     /// <summary>The app's graph in this process, or null when only a process of its own reproduces it.</summary>
     public static AppLoadContext? TryCreate(ProjectInfo startup, AppLocation app, string toolDirectory, NativeImages? images)
     {
-        var reason = RuntimeMismatch(startup.RuntimeConfigFile) ?? (File.Exists(startup.DepsFile) ? null : "no .deps.json");
+        var frameworks = new List<string>();
+        var reason = RuntimeMismatch(startup.RuntimeConfigFile, frameworks) ?? (File.Exists(startup.DepsFile) ? null : "no .deps.json");
         var managed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var native = new Dictionary<string, string>(StringComparer.Ordinal);
-        reason ??= ReadDependencies(startup, managed, native);
+        reason ??= ReadDependencies(startup, frameworks, managed, native);
         if (reason is not null)
         {
             Log.Debug("Running the app in a process of its own: {Reason}", reason);
@@ -55,7 +60,7 @@ internal sealed class AppLoadContext : AssemblyLoadContext
         var folders = new[] { Path.GetDirectoryName(app.StartupAssembly)!, Path.GetDirectoryName(app.RevisionsAssembly)!, toolDirectory }
             .Distinct(StringComparer.Ordinal)
             .ToArray();
-        return new AppLoadContext(managed, native, folders, images);
+        return new AppLoadContext(managed, native, frameworks.ToArray(), folders, images);
     }
 
     /// <summary>Every file this context can load, the way it resolves names: the app's graph first, then the folders.</summary>
@@ -96,6 +101,17 @@ internal sealed class AppLoadContext : AssemblyLoadContext
             return GetLoadContext(typeof(AppLoadContext).Assembly)!.LoadFromAssemblyName(assemblyName);
         }
 
+        // The app's other shared frameworks (ASP.NET Core) serve what its graph does not list, as
+        // the host's list of framework assemblies would; before our folders, whose copies are ours.
+        foreach (var framework in _frameworks)
+        {
+            var candidate = Path.Combine(framework, name + ".dll");
+            if (File.Exists(candidate))
+            {
+                return LoadFile(candidate);
+            }
+        }
+
         foreach (var folder in _folders)
         {
             var candidate = Path.Combine(folder, name + ".dll");
@@ -114,11 +130,12 @@ internal sealed class AppLoadContext : AssemblyLoadContext
         => _native.TryGetValue(NativeKey(unmanagedDllName), out var path) ? LoadUnmanagedDllFromPath(path) : IntPtr.Zero;
 
     /// <summary>
-    /// Why the app's runtimeconfig asks for something this process does not have (another
-    /// framework, another major version, another setting); null when it matches. An app
-    /// without one (a class library) runs with the tool's, as the agent process would.
+    /// Why the app's runtimeconfig asks for something this process does not have (another major
+    /// version, a framework not installed, another setting); null when it matches. The folders of
+    /// the shared frameworks it names besides ours (ASP.NET Core's) go to <paramref name="frameworks"/>.
+    /// An app without one (a class library) runs with the tool's, as the agent process would.
     /// </summary>
-    private static string? RuntimeMismatch(string? runtimeConfigFile)
+    private static string? RuntimeMismatch(string? runtimeConfigFile, List<string> frameworks)
     {
         if (runtimeConfigFile is null || !File.Exists(runtimeConfigFile))
         {
@@ -127,15 +144,15 @@ internal sealed class AppLoadContext : AssemblyLoadContext
 
         using var json = JsonDocument.Parse(File.ReadAllText(runtimeConfigFile));
         var options = json.RootElement.GetProperty("runtimeOptions");
-        var frameworks = new List<JsonElement>();
+        var requested = new List<JsonElement>();
         if (options.TryGetProperty("framework", out var single))
         {
-            frameworks.Add(single);
+            requested.Add(single);
         }
 
         if (options.TryGetProperty("frameworks", out var several))
         {
-            frameworks.AddRange(several.EnumerateArray());
+            requested.AddRange(several.EnumerateArray());
         }
 
         if (options.TryGetProperty("includedFrameworks", out _))
@@ -143,20 +160,39 @@ internal sealed class AppLoadContext : AssemblyLoadContext
             return "the app is self-contained";
         }
 
-        foreach (var framework in frameworks)
+        foreach (var framework in requested)
         {
             var name = framework.GetProperty("name").GetString();
             var version = Version.TryParse(framework.GetProperty("version").GetString(), out var parsed) ? parsed : null;
-            if (name != "Microsoft.NETCore.App" || version?.Major != Environment.Version.Major)
+            if (version?.Major != Environment.Version.Major)
             {
                 return $"the app runs on {name} {version}";
             }
+
+            if (name == "Microsoft.NETCore.App")
+            {
+                continue;
+            }
+
+            if (SharedFramework(name!, version) is not { } folder)
+            {
+                return $"the app runs on {name} {version}, which this runtime's folder does not have";
+            }
+
+            frameworks.Add(folder);
         }
 
         if (options.TryGetProperty("configProperties", out var properties))
         {
             foreach (var property in properties.EnumerateObject())
             {
+                // The garbage collector's mode (server GC in every ASP.NET Core app) changes how
+                // fast a long-running process collects, not what a command does.
+                if (property.Name.StartsWith("System.GC.", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
                 var ours = AppContext.GetData(property.Name)?.ToString();
                 var theirs = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : property.Value.GetRawText();
                 if (!string.Equals(ours, theirs, StringComparison.OrdinalIgnoreCase))
@@ -170,12 +206,35 @@ internal sealed class AppLoadContext : AssemblyLoadContext
     }
 
     /// <summary>
+    /// The installed folder of a shared framework beside ours (`shared/NAME/VERSION` under the
+    /// dotnet root) as the host rolls forward by default: the latest patch of the version's minor,
+    /// else of the next minor installed. Null when none of that major version is installed.
+    /// </summary>
+    private static string? SharedFramework(string name, Version version)
+    {
+        var root = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(RuntimeEnvironment.GetRuntimeDirectory().TrimEnd(Path.DirectorySeparatorChar))!)!, name);
+        if (!Directory.Exists(root))
+        {
+            return null;
+        }
+
+        return Directory.EnumerateDirectories(root)
+            .Select(folder => (Folder: folder, Version: Version.TryParse(Path.GetFileName(folder).Split('-')[0], out var v) ? v : null))
+            .Where(f => f.Version is not null && f.Version.Major == version.Major && f.Version >= version && !Path.GetFileName(f.Folder).Contains('-'))
+            .OrderBy(f => f.Version!.Minor)
+            .ThenByDescending(f => f.Version)
+            .Select(f => f.Folder)
+            .FirstOrDefault();
+    }
+
+    /// <summary>
     /// Every runtime asset of the app's graph, by assembly name (satellites by culture/name;
     /// native libraries by name without prefix and extension), for this machine's runtime
     /// identifier. An empty path marks an assembly the framework serves. Returns why it cannot
     /// resolve the graph (an asset it cannot find), or null.
     /// </summary>
-    private static string? ReadDependencies(ProjectInfo startup, Dictionary<string, string> managed, Dictionary<string, string> native)
+    private static string? ReadDependencies(
+        ProjectInfo startup, IReadOnlyList<string> frameworks, Dictionary<string, string> managed, Dictionary<string, string> native)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(startup.DepsFile));
         var root = json.RootElement;
@@ -219,6 +278,14 @@ internal sealed class AppLoadContext : AssemblyLoadContext
                 {
                     // The host keeps the higher version of the two; the framework's here.
                     managed[name] = "";
+                    continue;
+                }
+
+                if (frameworks.Select(f => Path.Combine(f, name + ".dll")).FirstOrDefault(File.Exists) is { } other
+                    && (assemblyVersion is null || AssemblyName.GetAssemblyName(other).Version >= assemblyVersion))
+                {
+                    // Another shared framework's copy (ASP.NET Core's Microsoft.Extensions.*), loaded here.
+                    managed[name] = other;
                     continue;
                 }
 

@@ -94,14 +94,16 @@ internal static class ContextFactory
     }
 
     /// <summary>
-    /// A plain ADO.NET connection of the context's provider to <paramref name="connectionString"/>,
-    /// found without EF Core's services (their set-up costs `current` more than its query): for
-    /// a context the tool creates with its parameterless constructor, its provider read from
-    /// what its OnConfiguring configures. Null when the context comes from a factory or a host,
-    /// or its provider's dialect does not know its connection: then the context is created as usual.
+    /// A plain ADO.NET connection of the context's provider, found without EF Core's services (their
+    /// set-up costs `current` more than its query): for a context the tool creates with its
+    /// parameterless constructor, its provider read from what its OnConfiguring configures, to
+    /// <paramref name="connectionString"/> when the user chose one, else to the connection string
+    /// OnConfiguring gives. Null when the context comes from a factory or a host, OnConfiguring
+    /// gives a connection or data source object rather than a string, or the provider's dialect
+    /// does not know its connection: then the context is created as usual.
     /// </summary>
     public static (DbConnection Connection, string Provider)? TryConnectDirectly(
-        Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string connectionString, string projectDirectory)
+        Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string? connectionString, string projectDirectory)
     {
         var type = FindContextType([startupAssembly, revisionsAssembly], contextName);
         if (!ConfiguresItself(type, startupAssembly))
@@ -112,6 +114,14 @@ internal static class ContextFactory
         var extension = ConfiguredProvider(type);
         var provider = extension?.GetType().Assembly.GetName().Name;
         if (provider is null || DatabaseDialect.For(provider).ConnectionType?.Split(", ") is not [var typeName, var assemblyName])
+        {
+            return null;
+        }
+
+        // The app's own string; a connection or data source object it configures instead may carry
+        // more (a password provider, type mappings), which only EF's own path honours.
+        connectionString ??= extension!.Connection is null && !ConfiguresDataSource(extension) ? extension.ConnectionString : null;
+        if (string.IsNullOrEmpty(connectionString))
         {
             return null;
         }
@@ -139,6 +149,44 @@ internal static class ContextFactory
     }
 
     /// <summary>
+    /// Opens and closes a plain connection of the context's provider on another thread (see
+    /// <see cref="TryConnectDirectly"/>), while this one has EF Core set up its services: the
+    /// provider's first open (loading its code, the server's authentication) overlaps that set-up,
+    /// and the physical connection waits in the provider's pool for the context's own open, once the
+    /// task returned is done (wait for it before the context opens, or it opens a second one). Only
+    /// where opening costs: not SQLite, whose open would also create a missing file. A failure
+    /// (a missing database that `upgrade` creates, a wrong password) is left to the context's own
+    /// open to report.
+    /// </summary>
+    public static Task WarmUpConnection(
+        Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string? connectionString, string projectDirectory)
+    {
+        if (TryConnectDirectly(startupAssembly, revisionsAssembly, contextName, connectionString, projectDirectory) is not { } direct)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (direct.Provider == DatabaseDialect.SqliteProvider)
+        {
+            direct.Connection.Dispose();
+            return Task.CompletedTask;
+        }
+
+        return Task.Run(async () =>
+        {
+            await using var connection = direct.Connection;
+            try
+            {
+                await connection.OpenAsync();
+            }
+            catch (Exception e) when (RevisionRunner.IsConnectionFailure(e))
+            {
+                Log.Debug("Opening a connection ahead of EF Core failed ({Reason}); the context opens its own", RevisionRunner.OneLine(e.Message));
+            }
+        });
+    }
+
+    /// <summary>
     /// Parses the connection string with the provider's builder (from <paramref name="connection"/>'s
     /// factory), first asking it for each keyword, so an unknown one is named as the user spelled it.
     /// </summary>
@@ -157,6 +205,10 @@ internal static class ContextFactory
 
         builder.ConnectionString = connectionString;
     }
+
+    /// <summary>A provider's own data source object (Npgsql's UseNpgsql(NpgsqlDataSource)), which EF's relational options do not show.</summary>
+    private static bool ConfiguresDataSource(RelationalOptionsExtension extension)
+        => extension.GetType().GetProperty("DataSource")?.GetValue(extension) is not null;
 
     /// <summary>The relational provider the context's OnConfiguring chooses; null when it chooses none or fails.</summary>
     private static RelationalOptionsExtension? ConfiguredProvider(Type contextType)
