@@ -149,42 +149,37 @@ internal static class ContextFactory
     }
 
     /// <summary>
-    /// Opens and closes a plain connection of the context's provider on another thread (see
-    /// <see cref="TryConnectDirectly"/>), while this one has EF Core set up its services: the
-    /// provider's first open (loading its code, the server's authentication) overlaps that set-up,
-    /// and the physical connection waits in the provider's pool for the context's own open, once the
-    /// task returned is done (wait for it before the context opens, or it opens a second one). Only
-    /// where opening costs: not SQLite, whose open would also create a missing file. A failure
-    /// (a missing database that `upgrade` creates, a wrong password) is left to the context's own
-    /// open to report.
+    /// On another thread, while this one has EF Core set up its services: runs the context's
+    /// OnConfiguring on an instance of its own and opens and closes a plain connection of its
+    /// provider (see <see cref="TryConnectDirectly"/>). The provider's first open (loading its
+    /// code, the server's authentication) overlaps that set-up, and the physical connection waits
+    /// in the provider's pool for the context's own open, once the task returned is done (wait for
+    /// it before the context opens, or it opens a second one). Only where opening costs: not
+    /// SQLite, whose open would also create a missing file. Any failure (a missing database that
+    /// `upgrade` creates, a wrong password, a bad string) is left to the context's own open to report.
     /// </summary>
     public static Task WarmUpConnection(
         Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string? connectionString, string projectDirectory)
-    {
-        if (TryConnectDirectly(startupAssembly, revisionsAssembly, contextName, connectionString, projectDirectory) is not { } direct)
+        => Task.Run(async () =>
         {
-            return Task.CompletedTask;
-        }
-
-        if (direct.Provider == DatabaseDialect.SqliteProvider)
-        {
-            direct.Connection.Dispose();
-            return Task.CompletedTask;
-        }
-
-        return Task.Run(async () =>
-        {
-            await using var connection = direct.Connection;
             try
             {
-                await connection.OpenAsync();
+                if (TryConnectDirectly(startupAssembly, revisionsAssembly, contextName, connectionString, projectDirectory) is not { } direct)
+                {
+                    return;
+                }
+
+                await using var connection = direct.Connection;
+                if (direct.Provider != DatabaseDialect.SqliteProvider)
+                {
+                    await connection.OpenAsync();
+                }
             }
-            catch (Exception e) when (RevisionRunner.IsConnectionFailure(e))
+            catch (Exception e)
             {
                 Log.Debug("Opening a connection ahead of EF Core failed ({Reason}); the context opens its own", RevisionRunner.OneLine(e.Message));
             }
         });
-    }
 
     /// <summary>
     /// Parses the connection string with the provider's builder (from <paramref name="connection"/>'s
