@@ -97,52 +97,33 @@ internal static class ModelBuild
     /// (lambdas). Null when the symbols are missing or do not place every revision class.
     /// </summary>
     private static IReadOnlySet<string>? RevisionFiles(string assemblyPath)
-    {
-        try
+        => PortableSymbols.Read<IReadOnlySet<string>>(assemblyPath, (metadata, symbols) =>
         {
-            using var pe = new PEReader(File.OpenRead(assemblyPath));
-            if (!pe.TryOpenAssociatedPortablePdb(assemblyPath, path => File.Exists(path) ? File.OpenRead(path) : null, out var symbolsProvider, out _)
-                || symbolsProvider is null)
+            var files = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var revision in RevisionMetadataReader.RevisionClasses(metadata))
             {
-                return null;
-            }
-
-            using (symbolsProvider)
-            {
-                var metadata = pe.GetMetadataReader();
-                var symbols = symbolsProvider.GetMetadataReader();
-                var files = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var revision in RevisionMetadataReader.RevisionClasses(metadata))
+                var found = false;
+                foreach (var method in MethodsWithin(metadata, revision))
                 {
-                    var found = false;
-                    foreach (var method in MethodsWithin(metadata, revision))
+                    var information = symbols.GetMethodDebugInformation(method);
+                    var documents = information.Document.IsNil
+                        ? information.GetSequencePoints().Select(p => p.Document)
+                        : [information.Document];
+                    foreach (var document in documents.Distinct())
                     {
-                        var information = symbols.GetMethodDebugInformation(method);
-                        var documents = information.Document.IsNil
-                            ? information.GetSequencePoints().Select(p => p.Document)
-                            : [information.Document];
-                        foreach (var document in documents.Distinct())
-                        {
-                            files.Add(Path.GetFullPath(symbols.GetString(symbols.GetDocument(document).Name)));
-                            found = true;
-                        }
-                    }
-
-                    if (!found)
-                    {
-                        return null;
+                        files.Add(Path.GetFullPath(symbols.GetString(symbols.GetDocument(document).Name)));
+                        found = true;
                     }
                 }
 
-                return files;
+                if (!found)
+                {
+                    return null;
+                }
             }
-        }
-        catch (Exception e) when (e is IOException or BadImageFormatException or InvalidOperationException or UnauthorizedAccessException)
-        {
-            Log.Debug("Cannot read the symbols of {Assembly}: {Error}", assemblyPath, e.Message);
-            return null;
-        }
-    }
+
+            return files;
+        });
 
     private static IEnumerable<MethodDefinitionHandle> MethodsWithin(MetadataReader metadata, TypeDefinitionHandle handle)
     {
