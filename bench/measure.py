@@ -398,7 +398,7 @@ def main():
             measure(first_upgrade, tool, round_number, lambda: first.upgrade(tool), first.has_column(tool, round_number))
         measure(evaluation, MK, round_number, lambda: tools.project_evaluation("migratekit-10k"), prints("TargetPath"))
 
-    report = render(operations, evaluation, options, started, commands_seen, tools, schema_check)
+    report = render(operations, evaluation, options, started, commands_seen, tools, schema_check, first)
     print(report)
     if options.out:
         os.makedirs(os.path.dirname(os.path.abspath(options.out)), exist_ok=True)
@@ -421,7 +421,7 @@ def compare_schemas(server, databases):
             f"upgraded by {', '.join(schemas)}")
 
 
-def render(operations, evaluation, options, started, commands_seen, tools, schema_check):
+def render(operations, evaluation, options, started, commands_seen, tools, schema_check, first):
     headers = ["operation", *COLUMNS, "MK/Alembic", "MK/EF"]
     rows = []
     for op in operations:
@@ -481,6 +481,9 @@ def render(operations, evaluation, options, started, commands_seen, tools, schem
                 out.append(f"  {op.name} / {tool}: " + " ".join(f"{s:.3f}" for s in op.samples[tool]))
     out += ["", "commands (password masked; `in DIR`: run in the app's folder):"]
     out += [f"  {name} / {tool}: {command}{f'   (in {cwd})' if cwd else ''}" for (name, tool), (command, cwd) in commands_seen.items()]
+    out += [f"  before each first upgrade (not timed): `public string? ExtraNNN` added to Entities/{first.entity}.cs "
+            f"({generate.MODEL_ENTITIES} entities), then `dotnet migratekit revision --autogenerate -m \"add ExtraNNN\"` / "
+            "`dotnet ef migrations add AddExtraNNN`; the database stands at the revision before"]
     return "\n".join(out) + "\n"
 
 
