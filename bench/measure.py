@@ -402,8 +402,10 @@ def main():
     print(report)
     if options.out:
         os.makedirs(os.path.dirname(os.path.abspath(options.out)), exist_ok=True)
-        with open(options.out, "w", encoding="utf-8") as f:
+        # Written aside, then renamed: a run killed while writing leaves the last report whole.
+        with open(options.out + ".tmp", "w", encoding="utf-8") as f:
             f.write(report)
+        os.replace(options.out + ".tmp", options.out)
     return 0
 
 
