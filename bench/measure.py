@@ -192,7 +192,7 @@ class FirstUpgrade:
             print(f"  set-up {tool}: {' '.join(command)}: {elapsed:.1f} s", file=sys.stderr)
         return None
 
-    def column(self, round_number):
+    def new_column(self, round_number):
         return f"Extra{round_number:03d}"
 
     def write_revision(self, tool, round_number):
@@ -201,9 +201,9 @@ class FirstUpgrade:
         with open(path, encoding="utf-8") as f:
             text = f.read()
         with open(path, "w", encoding="utf-8") as f:
-            f.write(text.replace(MARKER, f"public string? {self.column(round_number)} {{ get; set; }}\n\n    {MARKER}"))
-        command = (["dotnet", "migratekit", "revision", "--autogenerate", "-m", f"add {self.column(round_number)}"] if tool == MK
-                   else ["dotnet", "ef", "migrations", "add", f"Add{self.column(round_number)}"])
+            f.write(text.replace(MARKER, f"public string? {self.new_column(round_number)} {{ get; set; }}\n\n    {MARKER}"))
+        command = (["dotnet", "migratekit", "revision", "--autogenerate", "-m", f"add {self.new_column(round_number)}"] if tool == MK
+                   else ["dotnet", "ef", "migrations", "add", f"Add{self.new_column(round_number)}"])
         elapsed, out, err = run(command, self.env(tool), self.server, self.apps[tool])
         return None if elapsed is not None else f"`{' '.join(command)}`: {err}"
 
@@ -215,10 +215,10 @@ class FirstUpgrade:
         def check(out, err):
             with self.server.connect(self.databases[tool]) as connection, connection.cursor() as cursor:
                 cursor.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
-                               (self.entity + "s", self.column(round_number)))
+                               (self.entity + "s", self.new_column(round_number)))
                 found = cursor.fetchone()[0]
             connection.close()
-            return None if found else f"no column {self.column(round_number)} in {self.entity}s afterwards"
+            return None if found else f"no column {self.new_column(round_number)} in {self.entity}s afterwards"
         return check
 
 
