@@ -1,19 +1,27 @@
 """Writes the projects the benchmark runs: the same revision graphs for Alembic, for EF Core's own
 migrations and for MigrationKit.
 
-    /usr/bin/python3 bench/generate.py OUT_DIR REPO_ROOT                              (run.sh)
+    /usr/bin/python3 bench/generate.py OUT_DIR REPO_ROOT --package-version V           (run.sh)
     /usr/bin/python3 bench/generate.py OUT_DIR REPO_ROOT --fleet N --package-version V  (fleet.sh)
     /usr/bin/python3 bench/generate.py OUT_DIR REPO_ROOT --graph N --package-version V  (history.sh)
 
 OUT_DIR receives, for run.sh:
     alembic-200/      alembic.ini, env.py, 200 revisions creating t001..t200
     efcore-200/       console app: 200 EF Core [Migration] classes, Program runs Database.Migrate()
-    migratekit-200/   class library: 200 MigrationKit revisions
+    migratekit-200/   class library: 200 MigrationKit revisions; its OnConfiguring reads $BENCH_CONNECTION
+    aspnet-200/       ASP.NET Core app: the same 200 revisions, its DbContext registered in the host
+                      with the connection string "Default" of its appsettings.json (database
+                      bench_web on the server named by $MIGRATEKIT_TEST_PG)
     alembic-10k/      10,000 empty revisions (linear, with a branch and a merge every 1,000)
     migratekit-10k/   the same 10,000 as MigrationKit revisions
+    first-mk/, first-ef/  class libraries of autogenerate_generate.py's model (MODEL_ENTITIES entities),
+                      their OnConfiguring reading $BENCH_CONNECTION: one for the tool, one for
+                      `dotnet ef` (Microsoft.EntityFrameworkCore.Design and a tool manifest for dotnet-ef)
 
-The three 200-revision projects make the same schema: each table has an identity primary key, three
-data columns and `prev_id`, a foreign key to the previous table, with an index on it.
+The MigrationKit apps reference the packed MigrationKit package V (not the source tree), as an app
+that installs the tool from NuGet would. The three 200-revision projects (four with the ASP.NET Core
+app) make the same schema: each table has an identity primary key, three data columns and `prev_id`,
+a foreign key to the previous table, with an index on it.
 
 For fleet.sh (--fleet N), OUT_DIR receives the first N of those revisions twice:
     alembic-N/        as above
@@ -26,7 +34,10 @@ For history.sh (--graph N), OUT_DIR receives N empty revisions shaped by shaped_
 """
 
 import argparse
+import json
 import os
+
+import autogenerate_generate
 
 NPGSQL_EF_VERSION = "10.0.3"
 EF_CORE_VERSION = "10.0.15"
@@ -273,6 +284,25 @@ public sealed class Ctx : DbContext
 """
 
 
+# The ASP.NET Core app's context: options from the host's service provider, as AddDbContext gives them.
+WEB_CONTEXT = """using Microsoft.EntityFrameworkCore;
+
+namespace Bench;
+
+public sealed class Ctx(DbContextOptions<Ctx> options) : DbContext(options);
+"""
+
+WEB_PROGRAM = """using Bench;
+using Microsoft.EntityFrameworkCore;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddDbContext<Ctx>(o => o.UseNpgsql(builder.Configuration.GetConnectionString("Default")));
+var app = builder.Build();
+app.MapGet("/", () => "bench");
+app.Run();
+"""
+
+
 def csharp_upgrade_body(n):
     """The CreateTable/CreateIndex calls shared by the EF Core migration and the MigrationKit
     revision, so both make exactly the same schema."""
@@ -343,8 +373,8 @@ ctx.Database.Migrate();
 """
 
 
-def csproj(output_type, extra_items):
-    return f"""<Project Sdk="Microsoft.NET.Sdk">
+def csproj(output_type, extra_items, sdk="Microsoft.NET.Sdk"):
+    return f"""<Project Sdk="{sdk}">
   <PropertyGroup>
     <OutputType>{output_type}</OutputType>
     <TargetFramework>net10.0</TargetFramework>
@@ -425,14 +455,6 @@ def migratekit_shaped_revision(n, parents, labels, depends):
     return migratekit_empty_revision(n, parents).replace(attribute, attribute[:-2] + extra + ")]")
 
 
-def project_reference(repo):
-    library = os.path.join(repo, "src", "MigrationKit", "MigrationKit.csproj")
-    return f"""  <ItemGroup>
-    <ProjectReference Include="{library}" />
-  </ItemGroup>
-"""
-
-
 def package_reference(version):
     return f"""  <ItemGroup>
     <PackageReference Include="MigrationKit" Version="{version}" />
@@ -447,39 +469,84 @@ def migratekit_project(out, reference, graph, body):
         write(os.path.join(out, "Revisions", f"{rev_id(n)}_r{n:05d}.cs"), body(n, parents))
 
 
+def aspnet_project(out, reference, graph, connection):
+    write(os.path.join(out, "Bench.Web.csproj"), csproj("Exe", reference, sdk="Microsoft.NET.Sdk.Web"))
+    write(os.path.join(out, "Ctx.cs"), WEB_CONTEXT)
+    write(os.path.join(out, "Program.cs"), WEB_PROGRAM)
+    write(os.path.join(out, "appsettings.json"), json.dumps({"ConnectionStrings": {"Default": connection}}, indent=2) + "\n")
+    for n, parents in graph:
+        write(os.path.join(out, "Revisions", f"{rev_id(n)}_r{n:05d}.cs"), migratekit_table_revision(n, parents))
+
+
+MODEL_ENTITIES = 20
+
+
+def model_context(size):
+    """autogenerate_generate.py's context, configured from $BENCH_CONNECTION: both tools connect."""
+    sets = "\n".join(f"    public DbSet<{autogenerate_generate.entity_name(i)}> {autogenerate_generate.entity_name(i)}s"
+                     f" => Set<{autogenerate_generate.entity_name(i)}>();" for i in range(size))
+    return f"""using BenchApp.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace BenchApp;
+
+public class AppDbContext : DbContext
+{{
+{sets}
+
+    protected override void OnConfiguring(DbContextOptionsBuilder options)
+        => options.UseNpgsql(Environment.GetEnvironmentVariable("BENCH_CONNECTION"));
+}}
+"""
+
+
+def model_projects(out, version):
+    """first-mk/ and first-ef/: the first `upgrade head` after a new revision (see measure.py)."""
+    for folder, package in (("first-mk", f'    <PackageReference Include="MigrationKit" Version="{version}" />'),
+                            ("first-ef", '    <PackageReference Include="Microsoft.EntityFrameworkCore.Design" '
+                                         f'Version="{EF_CORE_VERSION}" PrivateAssets="all" />')):
+        path = os.path.join(out, folder)
+        write(os.path.join(path, "BenchApp.csproj"), autogenerate_generate.project(package))
+        write(os.path.join(path, "AppDbContext.cs"), model_context(MODEL_ENTITIES))
+        for i in range(MODEL_ENTITIES):
+            write(os.path.join(path, "Entities", autogenerate_generate.entity_name(i) + ".cs"), autogenerate_generate.entity(i))
+    write(os.path.join(out, "first-ef", ".config", "dotnet-tools.json"),
+          autogenerate_generate.tool_manifest("dotnet-ef", EF_CORE_VERSION, "dotnet-ef"))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
-    parser.add_argument("repo")
+    parser.add_argument("repo", help="unused since every app references the packed package; kept for the scripts' command lines")
     parser.add_argument("--fleet", type=int, metavar="N", help="only the N-revision pair fleet.sh runs")
     parser.add_argument("--graph", type=int, metavar="N", help="only the N-revision shaped pair history.sh runs")
-    parser.add_argument("--package-version", help="with --fleet or --graph: the packed MigrationKit version the app references")
+    parser.add_argument("--package-version", required=True, help="the packed MigrationKit version the apps reference")
     options = parser.parse_args()
-    out, repo = os.path.abspath(options.out), os.path.abspath(options.repo)
+    out = os.path.abspath(options.out)
+    reference = package_reference(options.package_version)
     if options.fleet:
-        if not options.package_version:
-            parser.error("--fleet needs --package-version")
         graph = linear_graph(options.fleet)
         alembic_project(os.path.join(out, f"alembic-{options.fleet}"), graph, alembic_table_revision)
-        migratekit_project(os.path.join(out, f"migratekit-{options.fleet}"), package_reference(options.package_version),
+        migratekit_project(os.path.join(out, f"migratekit-{options.fleet}"), reference,
                            graph, migratekit_table_revision)
         return
     if options.graph:
-        if not options.package_version:
-            parser.error("--graph needs --package-version")
         shaped = shaped_graph(options.graph)
         alembic_project(os.path.join(out, f"alembic-graph-{options.graph}"), [(n, p) for n, p, _, _ in shaped],
                         lambda n, p, extra={n: (l, d) for n, _, l, d in shaped}: alembic_shaped_revision(n, p, *extra[n]))
-        migratekit_project(os.path.join(out, f"migratekit-graph-{options.graph}"), package_reference(options.package_version),
+        migratekit_project(os.path.join(out, f"migratekit-graph-{options.graph}"), reference,
                            [(n, p) for n, p, _, _ in shaped],
                            lambda n, p, extra={n: (l, d) for n, _, l, d in shaped}: migratekit_shaped_revision(n, p, *extra[n]))
         return
     small, large = linear_graph(200), branched_graph(10_000)
     alembic_project(os.path.join(out, "alembic-200"), small, alembic_table_revision)
     efcore_project(os.path.join(out, "efcore-200"), 200)
-    migratekit_project(os.path.join(out, "migratekit-200"), project_reference(repo), small, migratekit_table_revision)
+    migratekit_project(os.path.join(out, "migratekit-200"), reference, small, migratekit_table_revision)
+    server = os.environ["MIGRATEKIT_TEST_PG"].rstrip(";")
+    aspnet_project(os.path.join(out, "aspnet-200"), reference, small, f"{server};Database=bench_web")
     alembic_project(os.path.join(out, "alembic-10k"), large, alembic_empty_revision)
-    migratekit_project(os.path.join(out, "migratekit-10k"), project_reference(repo), large, migratekit_empty_revision)
+    migratekit_project(os.path.join(out, "migratekit-10k"), reference, large, migratekit_empty_revision)
+    model_projects(out, options.package_version)
 
 
 if __name__ == "__main__":

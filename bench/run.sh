@@ -4,9 +4,11 @@
 #   bench/run.sh [--rounds N]      (default 5; BENCH_KEEP=1 keeps the generated projects)
 #
 # Installs what it lacks (Debian's python3-alembic, python3-psycopg2, a PostgreSQL server), starts a
-# throwaway PostgreSQL cluster, generates the same revisions for the three tools, builds the .NET
-# parts (not timed), then times them interleaved and prints the medians. The table is also written
-# to bench/results/latest.txt. See bench/README.md for how to read it.
+# throwaway PostgreSQL cluster, packs this tree (Release) and installs it as a local tool in the
+# generated apps, generates the same revisions for the three tools, builds the apps (not timed),
+# then times `dotnet migratekit ...` as typed in the app's folder beside Alembic and EF Core,
+# interleaved, and prints the medians. The table is also written to bench/results/latest.txt.
+# See bench/README.md for how to read it.
 set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +17,7 @@ rounds=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=${2:?--rounds needs a number}; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -28,57 +30,41 @@ python=/usr/bin/python3
 
 need_alembic_and_postgres
 
-work=$(mktemp -d /tmp/migratekit-bench.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-  "$root/scripts/pg.sh" stop "$work/pg" || true
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "Kept the generated projects in $work/gen" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-eval "$("$root/scripts/pg.sh" start "$work/pg")"
-echo "PostgreSQL started for this run (cluster in $work/pg)."
+start_packed_run bench
 
 echo "Generating the projects in $work/gen ..."
-"$python" "$bench/generate.py" "$work/gen" "$root"
+"$python" "$bench/generate.py" "$work/gen" "$root" --package-version "$version"
+echo "Installing the tool as a local tool in the MigrationKit apps, dotnet-ef in the EF Core one (not timed) ..."
+for app in migratekit-200 aspnet-200 migratekit-10k first-mk; do
+  install_local_tool "$work/gen/$app" "$version" "$work/packages"
+done
+(cd "$work/gen/first-ef" && dotnet tool restore >/dev/null)
 
-# Builds are not timed. -nodeReuse:false leaves no MSBuild worker behind once the run is over.
+# Builds are not timed. -nodeReuse:false leaves no MSBuild worker behind once the run is over. The
+# MigrationKit apps are built as the tool builds them (Debug, its default); the tool's first command
+# in the warm-up round then finds them built.
 build() {
   local name=$1 log="$work/build-$1.log"; shift
   local start=$SECONDS
-  if dotnet build "$@" -c Release -nologo -verbosity:quiet -nodeReuse:false >"$log" 2>&1; then
+  if dotnet build "$@" -nologo -verbosity:quiet -nodeReuse:false >"$log" 2>&1; then
     echo "  built $name in $((SECONDS - start)) s"
   else
-    echo "  building $name FAILED: $(grep -m 1 -E ': error ' "$log" || tail -n 1 "$log")" >&2
-    return 1
+    echo "  building $name FAILED (its columns will fail): $(grep -m 1 -E ': error ' "$log" || tail -n 1 "$log")" >&2
   fi
 }
 
-tree=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$root" status --porcelain -- src 2>/dev/null)" ] || tree="$tree + uncommitted changes in src/"
-
 echo "Building (not timed) ..."
-build "EF Core app" "$work/gen/efcore-200"
-skip=""
-# Others may be building the same tree at the same moment: one retry covers a locked file.
-if ! build "MigrationKit tool" "$root/src/MigrationKit.Cli" && ! { sleep 20; build "MigrationKit tool" "$root/src/MigrationKit.Cli"; }; then
-  skip="dotnet build src/MigrationKit.Cli -c Release failed: $(grep -m 1 -E ': error ' "$work/build-MigrationKit tool.log" | sed "s|$root/||" || true)"
-elif ! build "MigrationKit app, 200 revisions" "$work/gen/migratekit-200"; then
-  skip="the generated 200-revision MigrationKit app did not build: $(grep -m 1 -E ': error ' "$work/build-MigrationKit app, 200 revisions.log" || true)"
-elif ! build "MigrationKit app, 10,000 revisions" "$work/gen/migratekit-10k"; then
-  skip="the generated 10,000-revision MigrationKit app did not build: $(grep -m 1 -E ': error ' "$work/build-MigrationKit app, 10,000 revisions.log" || true)"
-fi
-[ -z "$skip" ] || echo "MigrationKit is left out of this run: $skip" >&2
+build "EF Core app" "$work/gen/efcore-200" -c Release
+build "MigrationKit app, 200 revisions" "$work/gen/migratekit-200"
+build "ASP.NET Core app, 200 revisions" "$work/gen/aspnet-200"
+build "MigrationKit app, 10,000 revisions" "$work/gen/migratekit-10k"
 
-# Time a copy of the tool just built, so that a rebuild of src/ during the run (the tree is shared)
-# cannot swap the binary between rounds.
-cli="$root/src/MigrationKit.Cli/bin/Release/net10.0"
-if [ -z "$skip" ]; then
-  cp -r "$cli" "$work/tool"
-  cli="$work/tool"
-fi
+# The installed tool's own dll, timed also when started directly (the figures run.sh gave before).
+cli="$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')/migrationkit.tool/$version/tools/net10.0/any/migratekit.dll"
+[ -f "$cli" ] || { echo "run.sh: the installed tool has no $cli" >&2; exit 1; }
 
 echo "Measuring: $rounds rounds after one warm-up round, tools interleaved ..."
-"$python" "$bench/measure.py" --gen "$work/gen" --cli "$cli/migratekit.dll" --rounds "$rounds" \
-  --tree "$tree" --out "$bench/results/latest.txt" --native-images "$work/native-images" ${skip:+--skip-migratekit "$skip"}
+mkdir -p "$bench/results"
+"$python" "$bench/measure.py" --gen "$work/gen" --cli "$cli" --rounds "$rounds" \
+  --tree "$tree" --out "$bench/results/latest.txt" --native-images "$work/native-images"
 echo "Written to bench/results/latest.txt"
