@@ -10,7 +10,8 @@ namespace MigrationKit.Cli.Hosting;
 /// </summary>
 /// <param name="AssemblyWrittenUtc">
 /// The assembly's write time after the build. Another build since (`dotnet build`, an IDE) may
-/// have compiled files that are gone again, so the files seen now say nothing about that assembly.
+/// have compiled files that are gone again, so the files seen now say nothing about that assembly
+/// until its symbols are read (<see cref="AfterAnotherBuild"/>).
 /// </param>
 internal sealed record BuildInputs(DateTime BuiltAtUtc, IReadOnlyList<string> Files, DateTime AssemblyWrittenUtc)
 {
@@ -60,6 +61,42 @@ internal sealed record BuildInputs(DateTime BuiltAtUtc, IReadOnlyList<string> Fi
             : before.Except(Enumerate(info.ProjectDirectory).Select(f => f.Path), StringComparer.Ordinal).ToList();
         return new ProjectChanges(
             modified.Order(StringComparer.Ordinal).ToList(), added.Order(StringComparer.Ordinal).ToList(), removed.Order(StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>
+    /// This record moved to a build made since by someone else (`dotnet build`, an IDE) that
+    /// compiled exactly the C# files the project has now (its portable symbols list the sources it
+    /// read): that build is as good as ours, and the next one need not be MSBuild. Null when the
+    /// assembly is still ours, or that cannot be told (no symbols, a source compiled then and gone
+    /// now, one here that it did not compile): MSBuild decides.
+    /// </summary>
+    public BuildInputs? AfterAnotherBuild(ProjectInfo info)
+    {
+        var written = File.GetLastWriteTimeUtc(info.TargetPath);
+        if (written == AssemblyWrittenUtc || PortableSymbols.Documents(info.TargetPath) is not { } documents)
+        {
+            return null;
+        }
+
+        var directory = info.ProjectDirectory.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        var compiled = documents.Where(d => d.StartsWith(directory, StringComparison.Ordinal) && IsSource(d) && !Skipped(d[directory.Length..])).ToList();
+        var sources = Enumerate(info.ProjectDirectory).Select(f => f.Path).Where(IsSource).ToHashSet(StringComparer.Ordinal);
+        if (compiled.Count != sources.Count || !compiled.All(sources.Contains))
+        {
+            return null;
+        }
+
+        // What that build saw: the C# files it compiled, and the other files as our build saw
+        // them (one added since counts as added, and MSBuild decides then).
+        var files = Files.Where(f => !IsSource(f)).Concat(sources).Order(StringComparer.Ordinal).ToList();
+        return new BuildInputs(written, files, written);
+
+        static bool IsSource(string path) => path.EndsWith(".cs", StringComparison.OrdinalIgnoreCase);
+
+        // The folders Enumerate does not look into (generated sources live under obj).
+        static bool Skipped(string relative)
+            => relative.Split(Path.DirectorySeparatorChar) is var parts
+               && parts[..^1].Any(p => p is "bin" or "obj" or "node_modules" || p.StartsWith('.'));
     }
 
     /// <summary>The files added and deleted between this build and a later one.</summary>

@@ -67,6 +67,13 @@ internal sealed record ProjectInfo(
             return (cached.Info, null);
         }
 
+        if (cached is { Build: { } ours } && !cached.Info.HasProjectReferences && ours.AfterAnotherBuild(cached.Info) is { } theirs)
+        {
+            Log.Debug("{Assembly} was written by another build since ours, from the C# files the project has now: taking it as ours", cached.Info.TargetPath);
+            cached = cached with { Build = theirs, Compiler = cached.Compiler?.After(ours.ChangesTo(theirs), cached.Info.ProjectDirectory) };
+            WriteCache(cache, cached);
+        }
+
         if (cached is { Build: { } lastBuild } && lastBuild.ChangesSince(cached.Info) is { } changes)
         {
             if (changes.IsEmpty)
