@@ -188,7 +188,9 @@ internal static class CliApplication
         {
             // The tool's own process: build the app; run again inside it when the command needs
             // its DbContext, answer here from the assembly's metadata when the graph is enough.
-            var launcher = await AgentLauncher.LocateAsync(options, command.ReadsOnlyModel, command.WritesCode, cancellation.Token);
+            var early = new EarlyGraph(options);
+            var launcher = await AgentLauncher.LocateAsync(
+                options, command.ReadsOnlyModel, command.WritesCode, cancellation.Token, command.NeedsDatabase ? null : early.Start);
             if (command.NeedsDatabase)
             {
                 var exitCode = await launcher.RunAsync(arguments, cancellation.Token);
@@ -205,15 +207,56 @@ internal static class CliApplication
                 return exitCode;
             }
 
-            location = launcher.App;
-        }
-        else
-        {
-            Log.Debug("Running {Command} inside the app", command.Name);
+            using var graphOnly = await early.ScopeAsync(launcher.App);
+            return await command.ExecuteAsync(graphOnly, cancellation.Token);
         }
 
-        using var app = new AppScope(location, options, insideApp: AppLocation.OfAgent is not null);
+        Log.Debug("Running {Command} inside the app", command.Name);
+        using var app = new AppScope(location, options, insideApp: true);
         return await command.ExecuteAsync(app, cancellation.Token);
+    }
+
+    /// <summary>
+    /// The graph of a command that needs no database, read from the last build's assembly on
+    /// another thread while the project's files are checked: kept when that check built nothing.
+    /// </summary>
+    private sealed class EarlyGraph(GlobalOptions options)
+    {
+        private AppScope? _scope;
+        private Task? _reading;
+        private DateTime _writtenUtc;
+
+        public Task Start(AppLocation location)
+        {
+            _scope = new AppScope(location, options, insideApp: false);
+            _writtenUtc = File.GetLastWriteTimeUtc(location.RevisionsAssembly);
+            return _reading = Task.Run(() => _scope.Graph);
+        }
+
+        /// <summary>The scope to run in: the one read early when the app is where it was, else a new one.</summary>
+        public async Task<AppScope> ScopeAsync(AppLocation location)
+        {
+            if (_scope is { } scope && _reading is { } reading)
+            {
+                try
+                {
+                    await reading;
+                }
+                catch (Exception)
+                {
+                    // Read again by the command, where a failure is reported as usual.
+                }
+
+                if (scope.Location == location && File.GetLastWriteTimeUtc(location.RevisionsAssembly) == _writtenUtc)
+                {
+                    return scope;
+                }
+
+                scope.Dispose();
+            }
+
+            return new AppScope(location, options, insideApp: false);
+        }
     }
 
     // Its own method, so that the design assembly loads only in an agent given a model compiled apart.

@@ -25,7 +25,13 @@ internal sealed class AgentLauncher
 
     /// <param name="modelOnly">The command reads the model and the snapshots and runs no revision: the model may be compiled alone (<see cref="ModelBuild"/>).</param>
     /// <param name="writesCode">The command writes C# through EF Core (autogenerate): what that needs is prepared while the app compiles.</param>
-    public static async Task<AgentLauncher> LocateAsync(GlobalOptions options, bool modelOnly, bool writesCode, CancellationToken cancellationToken)
+    /// <param name="whileChecking">
+    /// Called, for a project that is its own startup project, with where the app was at the last
+    /// build, while its files are checked for changes (<see cref="App"/> when nothing needs
+    /// building); the task it returns reads that assembly, and a build waits for it to end.
+    /// </param>
+    public static async Task<AgentLauncher> LocateAsync(
+        GlobalOptions options, bool modelOnly, bool writesCode, CancellationToken cancellationToken, Func<AppLocation, Task>? whileChecking = null)
     {
         var projectFile = ProjectInfo.FindProjectFile(options.Project);
         var startupFile = options.StartupProject is null ? projectFile : ProjectInfo.FindProjectFile(options.StartupProject);
@@ -51,7 +57,7 @@ internal sealed class AgentLauncher
             }
 
             var images = NativeImages.ForThisProcess();
-            if (AppLoadContext.TryCreate(info, new AppLocation(info.TargetPath, info.TargetPath, info.ProjectDirectory, info.RootNamespace), ToolDirectory, images) is { } context)
+            if (AppLoadContext.TryCreate(info, Location(info), ToolDirectory, images) is { } context)
             {
                 context.PrepareCodeGeneration(assemblyStays ? info.TargetPath : null, options.Context ?? ToolSettings.Load(info.ProjectDirectory).Context);
                 prepared = new PreparedAgent(context, images);
@@ -60,7 +66,8 @@ internal sealed class AgentLauncher
 
         // Building the startup project builds the revisions project it references.
         var (startup, model) = await ProjectInfo.ReadAsync(
-            startupFile, options.Configuration, options.Framework, build: !options.NoBuild, modelOnly && startupFile == projectFile, cancellationToken, WhileCompiling);
+            startupFile, options.Configuration, options.Framework, build: !options.NoBuild, modelOnly && startupFile == projectFile, cancellationToken, WhileCompiling,
+            whileChecking is null || startupFile != projectFile ? null : info => whileChecking(Location(info)));
         var project = startupFile == projectFile
             ? startup
             : (await ProjectInfo.ReadAsync(projectFile, options.Configuration, options.Framework, build: false, modelOnly: false, cancellationToken)).Info;
@@ -74,6 +81,8 @@ internal sealed class AgentLauncher
 
         return new AgentLauncher(startup, new AppLocation(project.TargetPath, startup.TargetPath, project.ProjectDirectory, project.RootNamespace, model), prepared, separate);
     }
+
+    private static AppLocation Location(ProjectInfo info) => new(info.TargetPath, info.TargetPath, info.ProjectDirectory, info.RootNamespace);
 
     private static string ToolDirectory => Path.GetDirectoryName(NativeImages.ToolAssembly)!;
 

@@ -53,11 +53,14 @@ internal sealed record ProjectInfo(
     /// alone (<see cref="ModelBuild"/>), whose assembly is then returned beside the project's.
     /// <paramref name="whileCompiling"/> is called as the compiler starts, when it is called alone
     /// (the project's outputs other than the assembly stay as they are), with whether the
-    /// project's assembly stays as it is too (the model is compiled alone).
+    /// project's assembly stays as it is too (the model is compiled alone). <paramref name="whileChecking"/>
+    /// starts reading the last answer's assembly while the project's files are checked (it is the
+    /// one returned when nothing needs building); a build waits for that read to end first, as
+    /// MSBuild rewrites the file in place, under a reader that maps it.
     /// </summary>
     public static async Task<(ProjectInfo Info, string? ModelAssembly)> ReadAsync(
         string projectFile, string? configuration, string? framework, bool build, bool modelOnly, CancellationToken cancellationToken,
-        Action<ProjectInfo, bool>? whileCompiling = null)
+        Action<ProjectInfo, bool>? whileCompiling = null, Func<ProjectInfo, Task>? whileChecking = null)
     {
         var cache = CacheFile(projectFile, configuration, framework);
         var stamp = InputsStamp(projectFile);
@@ -66,6 +69,8 @@ internal sealed record ProjectInfo(
         {
             return (cached.Info, null);
         }
+
+        var reading = cached is not null && whileChecking is not null ? whileChecking(cached.Info) : Task.CompletedTask;
 
         if (cached is { Build: { } ours } && !cached.Info.HasProjectReferences && ours.AfterAnotherBuild(cached.Info) is { } theirs)
         {
@@ -84,6 +89,7 @@ internal sealed record ProjectInfo(
 
             if (cached.Compiler?.After(changes, cached.Info.ProjectDirectory) is { } compiler)
             {
+                await Ended(reading);
                 // Not a build: the next one starts from the same changes.
                 if (modelOnly && await ModelBuild.TryCompileAsync(cached.Info, compiler, changes, () => whileCompiling?.Invoke(cached.Info, true), cancellationToken) is { } model)
                 {
@@ -99,6 +105,7 @@ internal sealed record ProjectInfo(
         }
 
         // Files changed while MSBuild runs may have been missed by it: they count as changed after.
+        await Ended(reading);
         var started = DateTime.UtcNow;
         var (info, answer) = await QueryAsync(projectFile, configuration, framework, build, cancellationToken);
         if (!build)
@@ -117,6 +124,19 @@ internal sealed record ProjectInfo(
             ?? (cached?.Build is { } before ? cached.Compiler?.After(before.ChangesTo(inputs), info.ProjectDirectory) : null);
         WriteCache(cache, new CacheEntry(stamp, info, inputs, call));
         return (info, null);
+    }
+
+    /// <summary>Waits for a task whose failure is not ours to report.</summary>
+    private static async Task Ended(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception e)
+        {
+            Log.Debug("Reading the last build's assembly early failed: {Reason}", e.Message);
+        }
     }
 
     private static async Task<(ProjectInfo Info, JsonElement Answer)> QueryAsync(string projectFile, string? configuration, string? framework, bool build, CancellationToken cancellationToken)
