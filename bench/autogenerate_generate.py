@@ -188,7 +188,7 @@ REAL_AREAS = {
         ("Review", ["public long ProductId { get; set; }", "public int Stars { get; set; }", "public string? Text { get; set; }"]),
         ("Warehouse", ["public required Address Location { get; set; }"]),
         ("StockItem", ["public long ProductId { get; set; }", "public long WarehouseId { get; set; }", "public int Quantity { get; set; }"]),
-    ] + [(f"{n}", []) for n in ["Supplier", "Tag", "PriceList", "Promotion", "Bundle", "Attribute", "AttributeValue", "MediaAsset", "Collection", "Manufacturer", "Catalogue"]]),
+    ] + [(f"{n}", []) for n in ["Supplier", "Tag", "PriceList", "Promotion", "Bundle", "ProductAttribute", "ProductAttributeValue", "MediaAsset", "Collection", "Manufacturer", "Catalogue"]]),
     "Identity": ("IdentityContext", "identity", [
         ("User", ["public required string UserName { get; set; }", "public required string NormalizedEmail { get; set; }", "public bool EmailConfirmed { get; set; }",
                   "public string? PasswordHash { get; set; }", "public DateTimeOffset? LockoutEnd { get; set; }"]),

@@ -109,12 +109,14 @@ internal sealed record ReferencedBuild(string Stamp, ProjectInfo Info, string? R
             references.ForEach(pending.Enqueue);
             var info = new ProjectInfo(projectFile, Path.GetDirectoryName(projectFile)!, target, "", null, "", [], references.Count > 0);
             var inputs = BuildInputs.Read(info, startedUtc);
-            var before = previous?.FirstOrDefault(p => p.Info.ProjectFile == projectFile);
+            var stamp = ProjectInfo.InputsStamp(projectFile);
+            // As for the project itself: an older call serves only the same project files.
+            var before = previous?.FirstOrDefault(p => p.Info.ProjectFile == projectFile && p.Stamp == stamp);
             var call = CompilerCall.Of(Value(lines, "roslyn") ?? "", Value(lines, "shared") ?? "", Value(lines, "defaultcompile") ?? "",
                     Values(lines, "arg").ToList(), info, inputs.Files, finishedUtc)
                 ?? before?.Compiler?.After(before.Build.ChangesTo(inputs), info.ProjectDirectory);
             var referenceAssembly = Value(lines, "refpath") is { Length: > 0 } refPath ? Path.GetFullPath(refPath, info.ProjectDirectory) : null;
-            result.Add(new ReferencedBuild(ProjectInfo.InputsStamp(projectFile), info, referenceAssembly, inputs, call, references));
+            result.Add(new ReferencedBuild(stamp, info, referenceAssembly, inputs, call, references));
         }
 
         return result;
