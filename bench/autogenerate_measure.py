@@ -93,7 +93,8 @@ class App:
             context = REAL_CONTEXTS[case]
             self.entity = os.path.join(root, "Domain", REAL_CHANGED[case])
             area = context.removesuffix("Context")
-            self.output = os.path.join(self.folder, "Revisions", *([context] if self.initial else [])) if self.is_mk \
+            # `init --context CatalogContext` gives it Revisions/Catalog.
+            self.output = os.path.join(self.folder, "Revisions", *([area] if self.initial else [])) if self.is_mk \
                 else os.path.join(self.folder, "Migrations", area)
             self.snapshot = None if self.initial else os.path.join(self.output, f"{context}ModelSnapshot.cs")
             self.context_options = ["--context", context]
