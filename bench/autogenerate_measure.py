@@ -30,6 +30,7 @@ import concurrent.futures
 import os
 import platform
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -262,8 +263,8 @@ def main():
             lines.append(f"  {labels[size]} / {tool}: " + " ".join(f"{v:.3f}" for v in values))
         lines += ["", "commands (run in the app's folder, after adding one property to one entity):"]
         for size in models:
-            lines += [f"  {labels[size]}, {MK}{' and baseline' if args.baseline else ''}: {' '.join(apps[(size, MK)].command())}",
-                      f"  {labels[size]}, {EF}: {' '.join(apps[(size, EF)].command())}"]
+            lines += [f"  {labels[size]}, {MK}{' and baseline' if args.baseline else ''}: {shlex.join(apps[(size, MK)].command())}",
+                      f"  {labels[size]}, {EF}: {shlex.join(apps[(size, EF)].command())}"]
         report = "\n".join(lines) + "\n"
         if done == args.rounds:
             print("\n" + report)
