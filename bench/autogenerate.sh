@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `dotnet migratekit revision --autogenerate` against `dotnet ef migrations add`, build included:
 #
-#   bench/autogenerate.sh [--rounds N] [--sizes "10 100 300"] [--baseline REV] [--out FILE]
+#   bench/autogenerate.sh [--rounds N] [--sizes "10 100 300 real"] [--baseline REV] [--out FILE]
 #   (BENCH_KEEP=1 keeps the apps; the report is rewritten after every round, so a stopped run leaves one)
 #
 # Packs this tree with a version of its own, generates two copies of the same Npgsql model per
-# size (one set up with MigrationKit, one with EF Core migrations, `dotnet-ef` 10.0.15 from NuGet),
+# size (one set up with MigrationKit, one with EF Core migrations, `dotnet-ef` 10.0.15 from NuGet;
+# "real" is an app shaped like real ones: a Domain and a Data project, three DbContexts),
 # then times one model change in both, interleaved, and prints the medians. The table is also
 # written to bench/results/autogenerate.txt. With --baseline, MigrationKit as committed at REV is
 # packed too and timed in the same rounds (before/after a change). See bench/README.md.
@@ -14,7 +15,7 @@ set -euo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$bench/.." && pwd)
 rounds=5
-sizes="10 100 300"
+sizes="10 100 300 real"
 baseline=""
 out="$bench/results/autogenerate.txt"
 while [ $# -gt 0 ]; do
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
     --sizes) sizes=${2:?--sizes needs a list}; shift 2 ;;
     --baseline) baseline=${2:?--baseline needs a commit}; shift 2 ;;
     --out) out=$(realpath -m "${2:?--out needs a file}"); shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "autogenerate.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done

@@ -1,14 +1,21 @@
 """Times `dotnet migratekit revision --autogenerate` against `dotnet ef migrations add` on the apps
 that autogenerate_generate.py wrote, build included, and prints (and saves) medians and ratios.
 
-    /usr/bin/python3 bench/autogenerate_measure.py --gen DIR --sizes 10 100 300 [--rounds 5]
+    /usr/bin/python3 bench/autogenerate_measure.py --gen DIR --sizes 10 100 300 real [--rounds 5]
         [--out FILE] [--tree COMMIT] [--baseline COMMIT]
+
+"real" is the real-shaped app (a Domain and a Data project, three DbContexts; see
+autogenerate_generate.py), timed in two rows: "real: change" (a property added to a Domain entity
+of the orders context, which has its initial revision) and "real: initial" (a property added to a
+Domain entity of the catalog context, then that context's initial revision written: the round's
+files are deleted after, so the context has no revision at the start of every round).
 
 With --baseline, the mkbase-SIZE apps (MigrationKit packed at that commit) are timed in the same
 rounds, as a third tool: before and after a change, against the same EF Core samples.
 
 Set-up (not timed): `dotnet tool restore`, then `migratekit init` plus one initial revision in the
-MigrationKit copy and one initial migration in the EF Core copy. Then a reference revision of the
+MigrationKit copy and one initial migration in the EF Core copy (for "real": of the orders context,
+`init --context` for both the orders and the catalog contexts). Then a reference revision of the
 round's change is written after a full MSBuild build (the project file touched), to compare every
 measured revision with.
 
@@ -23,6 +30,7 @@ import concurrent.futures
 import os
 import platform
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -32,7 +40,7 @@ import time
 from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from autogenerate_generate import MARKER, changed_entity  # noqa: E402
+from autogenerate_generate import MARKER, REAL_CHANGED, REAL_CONTEXTS, changed_entity  # noqa: E402
 
 MK, EF, BASE = "MigrationKit", "dotnet ef", "MigrationKit (baseline)"
 FOLDERS = {MK: "mk", EF: "ef", BASE: "mkbase"}
@@ -73,28 +81,56 @@ def files_in(folder):
 class App:
     """One copy of the model, for one tool: makes the round's change and takes it back."""
 
-    def __init__(self, gen, tool, size):
-        self.tool, self.size = tool, size
-        self.folder = os.path.join(gen, f"{FOLDERS[tool]}-{size}")
+    def __init__(self, gen, tool, model):
+        self.tool, self.model = tool, model
         self.is_mk = tool != EF
-        self.output = os.path.join(self.folder, "Revisions" if self.is_mk else "Migrations")
-        self.entity = os.path.join(self.folder, "Entities", changed_entity(size) + ".cs")
-        self.snapshot = os.path.join(self.output, "AppDbContextModelSnapshot.cs")
         self.native_image_cache = os.path.join(gen, "native-images")
+        self.initial = model == "real-initial"
+        if model.startswith("real"):
+            # The commands run in the Data project; the change is in the Domain project it references.
+            root = os.path.join(gen, f"{FOLDERS[tool]}-real")
+            self.folder = os.path.join(root, "Data")
+            case = "initial" if self.initial else "change"
+            context = REAL_CONTEXTS[case]
+            self.entity = os.path.join(root, "Domain", REAL_CHANGED[case])
+            area = context.removesuffix("Context")
+            # `init --context CatalogContext` gives it Revisions/Catalog.
+            self.output = os.path.join(self.folder, "Revisions", *([area] if self.initial else [])) if self.is_mk \
+                else os.path.join(self.folder, "Migrations", area)
+            self.snapshot = None if self.initial else os.path.join(self.output, f"{context}ModelSnapshot.cs")
+            self.context_options = ["--context", context]
+            self.ef_options = self.context_options + ["--output-dir", f"Migrations/{area}"]
+        else:
+            self.folder = os.path.join(gen, f"{FOLDERS[tool]}-{model}")
+            self.output = os.path.join(self.folder, "Revisions" if self.is_mk else "Migrations")
+            self.entity = os.path.join(self.folder, "Entities", changed_entity(int(model)) + ".cs")
+            self.snapshot = os.path.join(self.output, "AppDbContextModelSnapshot.cs")
+            self.context_options = self.ef_options = []
+        self.project_file = next(os.path.join(self.folder, f) for f in os.listdir(self.folder) if f.endswith(".csproj"))
+
+    def label(self):
+        return {"real": "real: change", "real-initial": "real: initial"}.get(self.model, f"{self.model} entities")
 
     def set_up(self):
+        if self.initial:
+            # The app is the "real: change" row's, set up by it; this context gets no revision.
+            with open(self.entity, encoding="utf-8") as f:
+                self.original = f.read()
+            self.saved_snapshot, self.known = None, files_in(self.output)
+            return
         with TOOL_RESTORE:
             run(self.folder, ["dotnet", "tool", "restore"])
         # `dotnet ef` builds without restoring: the developer has restored (and built) before.
         run(self.folder, ["dotnet", "restore"])
         if self.is_mk:
-            run(self.folder, ["dotnet", "migratekit", "init"], self.native_images(wait=True))
-            run(self.folder, ["dotnet", "migratekit", "revision", "--autogenerate", "-m", "initial"], self.native_images(wait=True))
+            for context in ([["--context", c] for c in REAL_CONTEXTS.values()] if self.context_options else [[]]):
+                run(self.folder, ["dotnet", "migratekit", "init", *context], self.native_images(wait=True))
+            run(self.folder, ["dotnet", "migratekit", "revision", "--autogenerate", "-m", "initial", *self.context_options], self.native_images(wait=True))
         else:
-            run(self.folder, ["dotnet", "ef", "migrations", "add", "Initial"])
+            run(self.folder, ["dotnet", "ef", "migrations", "add", "Initial", *self.ef_options])
         with open(self.entity, encoding="utf-8") as f:
             self.original = f.read()
-        self.saved_snapshot = None if self.is_mk else open(self.snapshot, encoding="utf-8").read()
+        self.saved_snapshot = None if self.is_mk or self.snapshot is None else open(self.snapshot, encoding="utf-8").read()
         self.known = files_in(self.output)
 
     def change(self):
@@ -102,7 +138,10 @@ class App:
             f.write(self.original.replace(MARKER, NEW_PROPERTY + "\n\n    " + MARKER))
 
     def command(self):
-        return MK_COMMAND if self.is_mk else EF_COMMAND
+        if self.initial:
+            return MK_COMMAND[:-1] + ["initial catalog"] + self.context_options if self.is_mk \
+                else EF_COMMAND[:-1] + ["InitialCatalog"] + self.ef_options
+        return MK_COMMAND + self.context_options if self.is_mk else EF_COMMAND + self.ef_options
 
     def native_images(self, wait):
         return (self.native_image_cache, "wait" if wait else "background") if self.is_mk else None
@@ -113,12 +152,14 @@ class App:
         try:
             elapsed, _ = run(self.folder, self.command(), self.native_images(wait=warm_up))
             written = sorted(files_in(self.output) - self.known)
-            main = [f for f in written if not f.endswith(".Designer.cs")]
+            main = [f for f in written if f.endswith(".cs") and not f.endswith((".Designer.cs", "ModelSnapshot.cs"))]
             if len(main) != 1:
-                raise Failure(f"{self.tool} wrote {written} in {self.output}, expected one new file")
+                raise Failure(f"{self.tool} wrote {written} in {self.output}, expected one new revision or migration")
             with open(os.path.join(self.output, main[0]), encoding="utf-8") as f:
                 text = f.read()
-            if 'name: "BenchExtra"' not in text or "AddColumn<int>(" not in text:
+            if self.initial and ("BenchExtra = table.Column<int>(" not in text or "CreateTable(" not in text):
+                raise Failure(f"{self.tool}'s {main[0]} does not create the tables with the column BenchExtra")
+            if not self.initial and ('name: "BenchExtra"' not in text or "AddColumn<int>(" not in text):
                 raise Failure(f"{self.tool}'s {main[0]} does not add the column BenchExtra")
             return elapsed, normalized(text, main[0])
         finally:
@@ -147,7 +188,7 @@ def seconds(value):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--gen", required=True)
-    parser.add_argument("--sizes", type=int, nargs="+", required=True)
+    parser.add_argument("--sizes", nargs="+", required=True)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out")
     parser.add_argument("--tree", default="unknown")
@@ -155,23 +196,28 @@ def main():
     args = parser.parse_args()
 
     tools = [MK, EF, BASE] if args.baseline else [MK, EF]
-    apps = {(size, tool): App(args.gen, tool, size) for size in args.sizes for tool in tools}
-    # Set-up is not timed: the apps are set up side by side.
+    models = [m for size in args.sizes for m in (["real", "real-initial"] if size == "real" else [str(int(size))])]
+    apps = {(model, tool): App(args.gen, tool, model) for model in models for tool in tools}
+    labels = {model: apps[(model, MK)].label() for model in models}
+    # Set-up is not timed: the apps are set up side by side (the initial row's after its app's).
     def set_up(key):
         start = time.monotonic()
         apps[key].set_up()
-        print(f"  set up {key[1]}, {key[0]} entities in {time.monotonic() - start:.0f} s", flush=True)
+        print(f"  set up {key[1]}, {labels[key[0]]} in {time.monotonic() - start:.0f} s", flush=True)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(apps)) as pool:
-        for done in [pool.submit(set_up, key) for key in apps]:
+        for done in [pool.submit(set_up, key) for key in apps if not apps[key].initial]:
             done.result()
+    for key in apps:
+        if apps[key].initial:
+            set_up(key)
 
     # The reference: the round's change after a full MSBuild build (a touched project file makes
     # the tool build with MSBuild, whatever shortcut it may take for source-only changes).
     references = {}
-    for size in args.sizes:
+    for size in models:
         app = apps[(size, MK)]
-        os.utime(os.path.join(app.folder, "BenchApp.csproj"))
+        os.utime(app.project_file)
         references[size] = app.measure()[1]
         if args.baseline:
             apps[(size, BASE)].measure()
@@ -191,14 +237,14 @@ def main():
             f"{'-' * 14}  {'-' * 12}  {'-' * 9}  {'-' * 5}  {'-' * 8}" + (f"  {'-' * 9}  {'-' * 7}  {'-' * 8}" if args.baseline else ""),
         ]
         met = True
-        for size in args.sizes:
+        for size in models:
             if not all(samples[(size, tool)] for tool in tools):
                 met = False
-                lines.append(f"{f'{size} entities':<14}  {'not yet measured':>12}")
+                lines.append(f"{labels[size]:<14}  {'not yet measured':>12}")
                 continue
             mk, ef = statistics.median(samples[(size, MK)]), statistics.median(samples[(size, EF)])
             met = met and ef / mk >= 3
-            line = f"{f'{size} entities':<14}  {seconds(mk):>12}  {seconds(ef):>9}  {mk / ef:>5.2f}  {ef / mk:>7.1f}x"
+            line = f"{labels[size]:<14}  {seconds(mk):>12}  {seconds(ef):>9}  {mk / ef:>5.2f}  {ef / mk:>7.1f}x"
             if args.baseline:
                 base = statistics.median(samples[(size, BASE)])
                 line += f"  {seconds(base):>9}  {base / ef:>7.2f}  {ef / base:>7.1f}x"
@@ -207,17 +253,18 @@ def main():
             lines.append(f"baseline: MigrationKit packed at {args.baseline}, timed in the same rounds")
         lines += [
             "",
-            f"target (MigrationKit at least 3x faster at every size): {'met' if met else 'NOT met'}",
+            f"target (MigrationKit at least 3x faster on every row): {'met' if met else 'NOT met'}",
             "revisions: " + ("every measured revision is identical (id and date aside) to the reference written after a full MSBuild build"
                              if identical else "SOME REVISIONS DIFFER from the reference written after a full MSBuild build"),
             "",
             "samples (seconds, in round order):",
         ]
         for (size, tool), values in samples.items():
-            lines.append(f"  {size} entities / {tool}: " + " ".join(f"{v:.3f}" for v in values))
-        lines += ["", "commands (run in the app's folder, after adding one property to one entity):",
-                  f"  {MK}{' and baseline' if args.baseline else ''}: {' '.join(MK_COMMAND[:-1])} \"{MK_COMMAND[-1]}\"",
-                  f"  {EF}: {' '.join(EF_COMMAND)}"]
+            lines.append(f"  {labels[size]} / {tool}: " + " ".join(f"{v:.3f}" for v in values))
+        lines += ["", "commands (run in the app's folder, after adding one property to one entity):"]
+        for size in models:
+            lines += [f"  {labels[size]}, {MK}{' and baseline' if args.baseline else ''}: {shlex.join(apps[(size, MK)].command())}",
+                      f"  {labels[size]}, {EF}: {shlex.join(apps[(size, EF)].command())}"]
         report = "\n".join(lines) + "\n"
         if done == args.rounds:
             print("\n" + report)
@@ -227,17 +274,17 @@ def main():
 
     for round_number in range(args.rounds + 1):
         warm_up = round_number == 0
-        for size in args.sizes:
+        for size in models:
             shift = round_number % len(tools)
             for tool in tools[shift:] + tools[:shift]:
                 elapsed, text = apps[(size, tool)].measure(warm_up)
                 if tool == MK and text != references[size]:
                     identical = False
-                    print(f"  round {round_number}: the revision for {size} entities differs from the reference", file=sys.stderr)
+                    print(f"  round {round_number}: the revision for {labels[size]} differs from the reference", file=sys.stderr)
                 if not warm_up:
                     samples[(size, tool)].append(elapsed)
             if not warm_up:
-                report(round_number - 1 + (size == args.sizes[-1]))
+                report(round_number - 1 + (size == models[-1]))
         print(f"  round {round_number}{' (warm-up)' if warm_up else ''} done", flush=True)
 
     return 0 if identical else 1

@@ -241,6 +241,73 @@ public sealed class AutogenerateTests(PackedTool tool)
     }
 
     [Fact]
+    public async Task Edits_in_a_referenced_project_are_compiled_directly_then_the_project_and_a_project_file_change_there_goes_through_msbuild()
+    {
+        // App references Domain (a sibling folder), whose Customer is the model's entity.
+        static string Customer(string members = "") => $"namespace Domain;\n\npublic class Customer\n{{\n    public int Id {{ get; set; }}\n\n    public required string Name {{ get; set; }}\n{members}}}\n";
+        using var app = await ThrowawayApp.CreateAsync(tool, "ReferencedProject", a =>
+        {
+            a.WriteFile("../Domain/Domain.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n    <TargetFramework>net10.0</TargetFramework>\n    <Nullable>enable</Nullable>\n  </PropertyGroup>\n</Project>");
+            a.WriteFile("../Domain/Customer.cs", Customer());
+            a.WriteFile("App.csproj", File.ReadAllText(Path.Combine(a.Directory, "App.csproj")).Replace("</Project>",
+                "  <ItemGroup>\n    <ProjectReference Include=\"../Domain/Domain.csproj\" />\n" +
+                "    <EmbeddedResource Include=\"**/*.model.json\" Exclude=\"bin/**;obj/**\" LogicalName=\"migratekit.snapshot/%(Filename)%(Extension)\" />\n  </ItemGroup>\n</Project>", StringComparison.Ordinal));
+            a.WriteFile("AppDbContext.cs", "using Microsoft.EntityFrameworkCore;\n\nnamespace App;\n\n" + AppSources.Context("AppDbContext", "Domain.Customer", "Customers"));
+        }, projectFolder: "App");
+        using var database = await AppDatabase.CreateAsync(AppDatabase.Sqlite);
+        var env = database.Environment;
+        var domain = Path.GetFullPath(Path.Combine(app.Directory, "..", "Domain"));
+        const string CompiledDomain = "Domain.csproj directly";
+        const string CompiledApp = "only C# sources changed since MSBuild last built it";
+        Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "create customers"));
+        Succeeded(await app.RunAsync(env, "heads"));
+
+        // A property added in Domain: Domain is compiled alone, its assembly copied to both output
+        // folders, and the model (compiled without the revisions) has the column.
+        File.WriteAllText(Path.Combine(domain, "Customer.cs"), Customer("\n    public int Loyalty { get; set; }\n"));
+        var loyalty = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "loyalty", "--verbose"));
+        Assert.Contains(CompiledDomain, loyalty.StandardError);
+        Assert.Contains("Compiling the model of", loyalty.StandardError);
+        Assert.DoesNotContain("Building ", loyalty.StandardError);
+        var loyaltyFile = ThrowawayApp.GeneratedFile(loyalty);
+        Assert.Contains("name: \"Loyalty\"", File.ReadAllText(loyaltyFile));
+        var domainAssembly = Path.Combine(domain, "bin", "Debug", "net10.0", "Domain.dll");
+        var appsCopy = Path.Combine(app.Directory, "bin", "Debug", "net10.0", "Domain.dll");
+        Assert.Equal(File.ReadAllBytes(domainAssembly), File.ReadAllBytes(appsCopy));
+
+        // App's own assembly was not compiled against that Domain yet: with the revision gone
+        // again (App's files as at its last compile), the next build still compiles App, directly.
+        File.Delete(loyaltyFile);
+        File.Delete(Path.ChangeExtension(loyaltyFile, ".model.json"));
+        var heads = Succeeded(await app.RunAsync(env, "heads", "--verbose"));
+        Assert.Contains(CompiledApp, heads.StandardError);
+        Assert.DoesNotContain(CompiledDomain, heads.StandardError);
+        Assert.Contains("is up to date; not building", Succeeded(await app.RunAsync(env, "heads", "--verbose")).StandardError);
+
+        // The revision again, applied by an upgrade that compiles App with it: the column is there.
+        loyaltyFile = ThrowawayApp.GeneratedFile(Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "loyalty")));
+        Assert.Contains("name: \"Loyalty\"", File.ReadAllText(loyaltyFile));
+        Succeeded(await app.RunAsync(env, "upgrade", "head"));
+        Assert.Contains("Loyalty", await ColumnsAsync(database, "Customers"));
+
+        // MSBuild's next build does not take the direct compiles as up to date, and agrees with them.
+        var build = Succeeded(await RunningCommand.RunAsync(app.Directory, ["build", "-nologo", "-tl:off"]));
+        Assert.Contains(build.OutputLines, l => l.Trim() == "0 Warning(s)");
+        Assert.Equal(File.ReadAllBytes(domainAssembly), File.ReadAllBytes(appsCopy));
+        Assert.Contains("No changes in schema detected.", Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "nothing")).StandardError);
+
+        // Domain's project file now defines a symbol its source reads: only MSBuild knows it.
+        File.WriteAllText(Path.Combine(domain, "Customer.cs"), Customer("\n    public int Loyalty { get; set; }\n#if WITH_NOTE\n\n    public string? Note { get; set; }\n#endif\n"));
+        var domainProject = Path.Combine(domain, "Domain.csproj");
+        File.WriteAllText(domainProject, File.ReadAllText(domainProject).Replace(
+            "<Nullable>enable</Nullable>", "<Nullable>enable</Nullable>\n    <DefineConstants>$(DefineConstants);WITH_NOTE</DefineConstants>", StringComparison.Ordinal));
+        var note = Succeeded(await app.RunAsync(env, "revision", "--autogenerate", "-m", "note", "--verbose"));
+        Assert.Contains("project files changed: building with MSBuild", note.StandardError);
+        Assert.DoesNotContain(CompiledDomain, note.StandardError);
+        Assert.Contains("name: \"Note\"", File.ReadAllText(ThrowawayApp.GeneratedFile(note)));
+    }
+
+    [Fact]
     public async Task The_model_is_compiled_without_unchanged_revisions_and_with_them_when_a_snapshot_uses_the_apps_types()
     {
         using var app = await ThrowawayApp.CreateAsync(tool, "ModelOnly");

@@ -6,7 +6,8 @@ namespace MigrationKit.Cli.Hosting;
 /// The project's files at the end of a successful build, and the time that build wrote the
 /// assembly. The next build is skipped while the same files exist, none changed since, and the
 /// assembly is still the one that build wrote: MSBuild would find nothing to do, in seconds.
-/// Projects referencing other projects are always built: their inputs are not all here.
+/// A project's own files only: those of the projects it references have records of their own
+/// (<see cref="ReferencedBuild"/>).
 /// </summary>
 /// <param name="AssemblyWrittenUtc">
 /// The assembly's write time after the build. Another build since (`dotnet build`, an IDE) may
@@ -24,11 +25,6 @@ internal sealed record BuildInputs(DateTime BuiltAtUtc, IReadOnlyList<string> Fi
     /// <summary>The project's files changed, added and deleted since the build; null when that cannot tell whether to build.</summary>
     public ProjectChanges? ChangesSince(ProjectInfo info)
     {
-        if (info.HasProjectReferences)
-        {
-            return null;
-        }
-
         if (File.GetLastWriteTimeUtc(info.TargetPath) != AssemblyWrittenUtc)
         {
             Serilog.Log.Debug("{Assembly} was written by another build since ours: building with MSBuild", info.TargetPath);

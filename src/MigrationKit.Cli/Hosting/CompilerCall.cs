@@ -54,18 +54,27 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
 
         var properties = answer.GetProperty("Properties");
         string Get(string name) => properties.TryGetProperty(name, out var value) ? value.GetString() ?? "" : "";
-        var compiler = Path.Combine(Get("RoslynTargetsPath"), "bincore", "csc.dll");
-        if (!File.Exists(compiler))
+        return Of(Get("RoslynTargetsPath"), Get("UseSharedCompilation"), Get("EnableDefaultCompileItems"),
+            list.EnumerateArray().Select(i => i.GetProperty("Identity").GetString()!).ToList(), info, projectFiles, finishedUtc);
+    }
+
+    /// <summary>The compiler call of a build from MSBuild's values (properties as MSBuild spells them), or null as <see cref="FromBuild"/>.</summary>
+    public static CompilerCall? Of(
+        string roslynTargetsPath, string useSharedCompilation, string enableDefaultCompileItems, IReadOnlyList<string> cscArguments,
+        ProjectInfo info, IReadOnlyList<string> projectFiles, DateTime finishedUtc)
+    {
+        var compiler = Path.Combine(roslynTargetsPath, "bincore", "csc.dll");
+        if (cscArguments.Count == 0 || !File.Exists(compiler))
         {
             return null;
         }
 
         // /noconfig only counts on the command line, where we put it back.
-        var arguments = list.EnumerateArray().Select(i => i.GetProperty("Identity").GetString()!).Where(a => a != "/noconfig").ToList();
-        var call = new CompilerCall(compiler, !string.Equals(Get("UseSharedCompilation"), "false", StringComparison.OrdinalIgnoreCase), arguments, finishedUtc, DefaultSources: false);
+        var arguments = cscArguments.Where(a => a != "/noconfig").ToList();
+        var call = new CompilerCall(compiler, !string.Equals(useSharedCompilation, "false", StringComparison.OrdinalIgnoreCase), arguments, finishedUtc, DefaultSources: false);
         var seen = projectFiles.Where(f => f.EndsWith(".cs", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
         var projectTexts = info.ProjectFiles().Select(File.ReadAllText).ToList();
-        var defaultSources = string.Equals(Get("EnableDefaultCompileItems"), "true", StringComparison.OrdinalIgnoreCase)
+        var defaultSources = string.Equals(enableDefaultCompileItems, "true", StringComparison.OrdinalIgnoreCase)
             && !projectTexts.Any(t => t.Contains("<Compile", StringComparison.Ordinal))
             && call.Sources(info.ProjectDirectory).Where(s => IsUnder(s, info.ProjectDirectory) && !IsBuildOutput(s, info.ProjectDirectory)).ToHashSet(StringComparer.Ordinal).SetEquals(seen);
         var embedsSnapshots = projectTexts.Any(t => t.Contains(DataSnapshots.ResourcePrefix, StringComparison.Ordinal));
@@ -77,7 +86,11 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
     /// them is not a C# source the compiler already reads (or a source added or deleted under a
     /// project that chooses its own), or when another input of the compiler changed.
     /// </summary>
-    public CompilerCall? After(ProjectChanges changes, string projectDirectory)
+    /// <param name="referencedProjects">
+    /// The folders of referenced projects whose outputs the tool vouches for (<see cref="ReferencedBuild"/>):
+    /// a reference under one of them may be newer than this call, since the tool compiled it since.
+    /// </param>
+    public CompilerCall? After(ProjectChanges changes, string projectDirectory, IReadOnlyList<string>? referencedProjects = null)
     {
         var sources = Sources(projectDirectory).ToHashSet(StringComparer.Ordinal);
         var (snapshotsAdded, added) = Split(changes.Added);
@@ -85,7 +98,7 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
         if (!changes.Modified.All(f => sources.Contains(f) || IsSnapshot(f))
             || ((added.Count > 0 || removed.Count > 0)
                 && !(DefaultSources && added.Concat(removed).All(f => f.EndsWith(".cs", StringComparison.Ordinal))))
-            || !InputsUnchanged(projectDirectory))
+            || !InputsUnchanged(projectDirectory, referencedProjects ?? []))
         {
             return null;
         }
@@ -129,7 +142,13 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
     /// Runs the compiler as MSBuild's CoreCompile would, then copies its outputs where MSBuild's
     /// copy to the output folder puts them.
     /// </summary>
-    public async Task CompileAsync(ProjectInfo info, CancellationToken cancellationToken)
+    /// <param name="referenceAssembly">
+    /// Where MSBuild copies the reference assembly (<c>/refout:</c>) that projects referencing this
+    /// one compile against; copied only when it differs, as MSBuild's CopyRefAssembly does.
+    /// </param>
+    /// <param name="otherOutputFolders">Output folders of projects that reference this one: where it is, the assembly is replaced too.</param>
+    /// <returns>Whether the reference assembly changed (the project's public API).</returns>
+    public async Task<bool> CompileAsync(ProjectInfo info, CancellationToken cancellationToken, string? referenceAssembly = null, IEnumerable<string>? otherOutputFolders = null)
     {
         var output = Output(info.ProjectDirectory);
         Log.Debug("Compiling {Project} with {Compiler}: only C# sources changed since MSBuild last built it", info.ProjectFile, Compiler);
@@ -145,13 +164,31 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
         var targetFolder = Path.GetDirectoryName(info.TargetPath)!;
         var pdb = Option("/pdb:") is { } explicitPdb ? Path.GetFullPath(Unquote(explicitPdb), info.ProjectDirectory) : Path.ChangeExtension(output, ".pdb");
         var documentation = Option("/doc:") is { } doc ? Path.GetFullPath(Unquote(doc), info.ProjectDirectory) : null;
-        Replace(output, info.TargetPath);
-        foreach (var file in new[] { pdb, documentation })
+        var referenceChanged = false;
+        if (referenceAssembly is not null && Option("/refout:") is { } refout
+            && Path.GetFullPath(Unquote(refout), info.ProjectDirectory) is var newReference && File.Exists(newReference)
+            && (!File.Exists(referenceAssembly) || !File.ReadAllBytes(newReference).AsSpan().SequenceEqual(File.ReadAllBytes(referenceAssembly))))
         {
-            var copy = file is null ? null : Path.Combine(targetFolder, Path.GetFileName(file));
-            if (file is not null && File.Exists(file) && File.Exists(copy))
+            Replace(newReference, referenceAssembly);
+            referenceChanged = true;
+        }
+
+        Replace(output, info.TargetPath);
+        foreach (var folder in (otherOutputFolders ?? []).Prepend(targetFolder).Distinct())
+        {
+            var assemblyCopy = Path.Combine(folder, Path.GetFileName(info.TargetPath));
+            if (folder != targetFolder && File.Exists(assemblyCopy))
             {
-                Replace(file, copy);
+                Replace(output, assemblyCopy);
+            }
+
+            foreach (var file in new[] { pdb, documentation })
+            {
+                var copy = file is null ? null : Path.Combine(folder, Path.GetFileName(file));
+                if (file is not null && File.Exists(file) && File.Exists(copy))
+                {
+                    Replace(file, copy);
+                }
             }
         }
 
@@ -159,6 +196,7 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
         // makes MSBuild's next build compile again and report what the skipped analyzers find,
         // instead of taking our output as up to date.
         File.SetLastWriteTimeUtc(output, DateTime.UnixEpoch);
+        return referenceChanged;
     }
 
     /// <summary>
@@ -229,7 +267,7 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
         => Arguments.Where(a => !IsOption(a)).Select(a => Path.GetFullPath(Unquote(a), projectDirectory));
 
     /// <summary>Every file the compiler reads besides the sources exists, unchanged since the build that gave the arguments.</summary>
-    private bool InputsUnchanged(string projectDirectory)
+    private bool InputsUnchanged(string projectDirectory, IReadOnlyList<string> referencedProjects)
     {
         foreach (var argument in Arguments)
         {
@@ -248,6 +286,11 @@ internal sealed record CompilerCall(string Compiler, bool Shared, IReadOnlyList<
             }
 
             var path = Path.GetFullPath(value, projectDirectory);
+            if (option == "/reference:" && referencedProjects.Any(folder => IsUnder(path, folder)) && File.Exists(path))
+            {
+                continue;
+            }
+
             if (!File.Exists(path) || File.GetLastWriteTimeUtc(path) >= CapturedAtUtc)
             {
                 Log.Debug("{Input} changed since the last build: building with MSBuild", path);

@@ -79,17 +79,34 @@ internal sealed record ProjectInfo(
             WriteCache(cache, cached);
         }
 
-        if (cached is { Build: { } lastBuild } && lastBuild.ChangesSince(cached.Info) is { } changes)
+        // A project that references others is built by MSBuild unless the last build recorded them all.
+        if (cached is { Build: { } lastBuild } && (cached.References is not null || !cached.Info.HasProjectReferences)
+            && lastBuild.ChangesSince(cached.Info) is { } changes
+            && ReferencedBuild.Plan(cached.References ?? []) is { } plan)
         {
-            if (changes.IsEmpty)
+            if (changes.IsEmpty && plan.Count == 0 && !cached.ReferencesCompiledSince)
             {
                 Log.Debug("{Project} is up to date; not building", projectFile);
                 return (cached.Info, null);
             }
 
-            if (cached.Compiler?.After(changes, cached.Info.ProjectDirectory) is { } compiler)
+            if (cached.Compiler?.After(changes, cached.Info.ProjectDirectory, ReferencedBuild.Folders(cached.References)) is { } compiler)
             {
                 await Ended(reading);
+                if (plan.Count > 0)
+                {
+                    // Recorded before the project itself compiles: a kill or a compile error from
+                    // here on leaves a project older than its references, which the next run compiles.
+                    var outputFolders = cached.References!.Select(r => Path.GetDirectoryName(r.Info.TargetPath)!)
+                        .Append(Path.GetDirectoryName(cached.Info.TargetPath)!).ToList();
+                    cached = cached with
+                    {
+                        References = await ReferencedBuild.CompileAsync(cached.References!, plan, outputFolders, cancellationToken),
+                        ReferencesCompiledSince = true,
+                    };
+                    WriteCache(cache, cached);
+                }
+
                 // Not a build: the next one starts from the same changes.
                 if (modelOnly && await ModelBuild.TryCompileAsync(cached.Info, compiler, changes, () => whileCompiling?.Invoke(cached.Info, true), cancellationToken) is { } model)
                 {
@@ -99,7 +116,7 @@ internal sealed record ProjectInfo(
                 whileCompiling?.Invoke(cached.Info, false);
                 var compileStarted = DateTime.UtcNow;
                 await compiler.CompileAsync(cached.Info, cancellationToken);
-                WriteCache(cache, cached with { Build = BuildInputs.Read(cached.Info, compileStarted), Compiler = compiler });
+                WriteCache(cache, cached with { Build = BuildInputs.Read(cached.Info, compileStarted), Compiler = compiler, ReferencesCompiledSince = false });
                 return (cached.Info, null);
             }
         }
@@ -107,10 +124,12 @@ internal sealed record ProjectInfo(
         // Files changed while MSBuild runs may have been missed by it: they count as changed after.
         await Ended(reading);
         var started = DateTime.UtcNow;
-        var (info, answer) = await QueryAsync(projectFile, configuration, framework, build, cancellationToken);
+        var objFolder = Path.GetDirectoryName(cache)!;
+        var recording = build ? ReferencedBuild.RecordingArguments(cached?.Info, projectFile, objFolder).ToList() : [];
+        var (info, answer) = await QueryAsync(projectFile, configuration, framework, build, recording, cancellationToken);
         if (!build)
         {
-            WriteCache(cache, new CacheEntry(stamp, info, cached?.Build, cached?.Compiler));
+            WriteCache(cache, new CacheEntry(stamp, info, null, null));
             return (info, null);
         }
 
@@ -122,7 +141,8 @@ internal sealed record ProjectInfo(
         // last call we know still compiles these sources while it fits the files seen now.
         var call = CompilerCall.FromBuild(answer, info, inputs.Files, finished)
             ?? (cached?.Build is { } before ? cached.Compiler?.After(before.ChangesTo(inputs), info.ProjectDirectory) : null);
-        WriteCache(cache, new CacheEntry(stamp, info, inputs, call));
+        var references = recording.Count > 0 ? ReferencedBuild.Read(info, objFolder, started, finished, cached?.References) : null;
+        WriteCache(cache, new CacheEntry(stamp, info, inputs, call, references));
         return (info, null);
     }
 
@@ -139,13 +159,15 @@ internal sealed record ProjectInfo(
         }
     }
 
-    private static async Task<(ProjectInfo Info, JsonElement Answer)> QueryAsync(string projectFile, string? configuration, string? framework, bool build, CancellationToken cancellationToken)
+    private static async Task<(ProjectInfo Info, JsonElement Answer)> QueryAsync(
+        string projectFile, string? configuration, string? framework, bool build, IEnumerable<string> recording, CancellationToken cancellationToken)
     {
         var arguments = new List<string> { "msbuild", projectFile, "-nologo" };
         if (build)
         {
             arguments.AddRange(["-restore", "-target:Build", "-verbosity:quiet"]);
             arguments.AddRange(CompilerCall.MSBuildArguments);
+            arguments.AddRange(recording);
         }
 
         arguments.AddRange(Properties.Select(p => "-getProperty:" + p));
@@ -205,13 +227,13 @@ internal sealed record ProjectInfo(
             $"{Path.GetFileName(projectFile)}.migratekit.{configuration ?? "default"}.{framework ?? "default"}.json");
 
     /// <summary>What the MSBuild answer depends on: the project file and the Directory.Build files above it.</summary>
-    private static string InputsStamp(string projectFile)
+    internal static string InputsStamp(string projectFile)
         => string.Join('|', ProjectFilesOf(projectFile).Select(f => $"{f}|{File.GetLastWriteTimeUtc(f).Ticks}"));
 
     /// <summary>The project file and the Directory.Build/Packages files MSBuild imports from the folders above it.</summary>
     public IEnumerable<string> ProjectFiles() => ProjectFilesOf(ProjectFile);
 
-    private static IEnumerable<string> ProjectFilesOf(string projectFile)
+    internal static IEnumerable<string> ProjectFilesOf(string projectFile)
     {
         yield return projectFile;
         for (var folder = Path.GetDirectoryName(projectFile); folder is not null; folder = Path.GetDirectoryName(folder))
@@ -265,7 +287,11 @@ internal sealed record ProjectInfo(
     /// <param name="Info">MSBuild's answer.</param>
     /// <param name="Build">What the last successful build saw, when this tool ran it.</param>
     /// <param name="Compiler">The C# compiler's call of the last MSBuild build that compiled the project, when this tool ran it.</param>
-    internal sealed record CacheEntry(string Stamp, ProjectInfo Info, BuildInputs? Build, CompilerCall? Compiler);
+    /// <param name="References">The projects it references, directly or not, as that build (or the tool's direct compiles since) left them.</param>
+    /// <param name="ReferencesCompiledSince">A referenced project was compiled since the project's own assembly: it has to be compiled.</param>
+    internal sealed record CacheEntry(
+        string Stamp, ProjectInfo Info, BuildInputs? Build, CompilerCall? Compiler,
+        IReadOnlyList<ReferencedBuild>? References = null, bool ReferencesCompiledSince = false);
 
     internal static string FirstError(string output)
     {

@@ -55,10 +55,11 @@ public sealed partial class ThrowawayApp : IDisposable
     /// user would make with `dotnet new` and `dotnet add package` are written directly: the adoption
     /// tests type those commands, the others need not pay for them.
     /// </summary>
-    public static async Task<ThrowawayApp> CreateAsync(PackedTool tool, string name, Action<ThrowawayApp>? addFiles = null)
+    /// <param name="projectFolder">A folder of the temp folder to put the project in, leaving room beside it for others.</param>
+    public static async Task<ThrowawayApp> CreateAsync(PackedTool tool, string name, Action<ThrowawayApp>? addFiles = null, string? projectFolder = null)
     {
         var folder = new TempDirectory("migratekit-e2e-" + name.ToLowerInvariant());
-        var app = new ThrowawayApp(folder.Path, folder);
+        var app = new ThrowawayApp(projectFolder is null ? folder.Path : System.IO.Directory.CreateDirectory(Path.Combine(folder.Path, projectFolder)).FullName, folder);
         try
         {
             await SetUpAsync(app, tool, addFiles);
