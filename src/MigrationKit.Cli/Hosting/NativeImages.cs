@@ -84,6 +84,38 @@ internal sealed class NativeImages
     }
 
     /// <summary>
+    /// The image for <paramref name="context"/>: a copy of its own (<c>KEY.second.dll</c>, made once,
+    /// whole) when another context of this process loaded this image already, as the agent in our
+    /// process does with the tool's own assemblies that the first pass loaded too: the runtime
+    /// uses an image's native code for its first load only. Asked of the whole process, since each
+    /// context has its own copy of this class.
+    /// </summary>
+    private static string ForContext(AssemblyLoadContext context, string image)
+    {
+        if (!AppDomain.CurrentDomain.GetAssemblies().Any(a => !a.IsDynamic && a.Location == image && AssemblyLoadContext.GetLoadContext(a) != context))
+        {
+            return image;
+        }
+
+        var second = Path.ChangeExtension(image, ".second.dll");
+        if (!File.Exists(second))
+        {
+            try
+            {
+                var partial = second + $".{Environment.ProcessId}.tmp";
+                File.Copy(image, partial, overwrite: true);
+                File.Move(partial, second, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return image;
+            }
+        }
+
+        return second;
+    }
+
+    /// <summary>
     /// Loads an assembly file into <paramref name="context"/>, from its image when there is one. An
     /// image the runtime refuses (damaged on disk, removed meanwhile) is deleted and the file loads instead.
     /// </summary>
@@ -95,6 +127,7 @@ internal sealed class NativeImages
             return context.LoadFromAssemblyPath(assemblyPath);
         }
 
+        image = ForContext(context, image);
         try
         {
             return context.LoadFromAssemblyPath(image);
@@ -277,6 +310,7 @@ internal sealed class NativeImages
             if (Key(File.ReadAllText(marker)) != key)
             {
                 File.Delete(Path.Combine(_directory, key + ".dll"));
+                File.Delete(Path.Combine(_directory, key + ".second.dll"));
                 File.Delete(marker);
             }
         }
