@@ -36,7 +36,13 @@ internal static class Snapshots
             throw new ModelCompiledApartException(source, type);
         }
 
-        return services.GetRequiredService<ISnapshotModelProcessor>().Process(model);
+        // The catalog hands the same model to every caller: one initializes it while any other
+        // waits, or that one could find it marked initialized before its relational model is set
+        // (seen once in CI: "The model must be finalized ... before 'GetRelationalModel'").
+        lock (model)
+        {
+            return services.GetRequiredService<ISnapshotModelProcessor>().Process(model);
+        }
     }
 
     /// <summary>
