@@ -89,10 +89,9 @@ internal sealed record BuildInputs(DateTime BuiltAtUtc, IReadOnlyList<string> Fi
 
         static bool IsSource(string path) => path.EndsWith(".cs", StringComparison.OrdinalIgnoreCase);
 
-        // The folders Enumerate does not look into (generated sources live under obj).
+        // In a folder Enumerate does not look into (generated sources live under obj).
         static bool Skipped(string relative)
-            => relative.Split(Path.DirectorySeparatorChar) is var parts
-               && parts[..^1].Any(p => p is "bin" or "obj" or "node_modules" || p.StartsWith('.'));
+            => relative.Split(Path.DirectorySeparatorChar)[..^1].Any(folder => NotLookedInto(folder));
     }
 
     /// <summary>The files added and deleted between this build and a later one.</summary>
@@ -118,9 +117,12 @@ internal sealed record BuildInputs(DateTime BuiltAtUtc, IReadOnlyList<string> Fi
             new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
         {
             ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && IsInput(entry.FileName),
-            ShouldRecursePredicate = (ref FileSystemEntry entry)
-                => entry.FileName is not ("bin" or "obj" or "node_modules") && !entry.FileName.StartsWith('.'),
+            ShouldRecursePredicate = (ref FileSystemEntry entry) => !NotLookedInto(entry.FileName),
         };
+
+    /// <summary>Build outputs, packages and hidden folders: not the project's sources.</summary>
+    private static bool NotLookedInto(ReadOnlySpan<char> folder)
+        => folder is "bin" or "obj" or "node_modules" || folder.StartsWith('.');
 }
 
 /// <summary>The project's files (full paths) that changed, appeared and disappeared since a build.</summary>
