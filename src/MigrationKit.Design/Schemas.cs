@@ -29,7 +29,7 @@ internal static class Schemas
         var result = operations.ToList();
         if (provider == DatabaseDialect.PostgreSqlProvider && to is not null)
         {
-            var target = to.GetRelationalModel();
+            var target = RelationalModels.Of(to);
             foreach (var rename in result.OfType<RenameTableOperation>())
             {
                 if (rename is { Schema: not null, NewSchema: null } && target.FindTable(rename.NewName ?? rename.Name, null) is not null)
@@ -58,7 +58,7 @@ internal static class Schemas
             return schemas;
         }
 
-        var relational = model.GetRelationalModel();
+        var relational = RelationalModels.Of(model);
         foreach (var schema in relational.Tables.Where(t => !t.IsExcludedFromMigrations).Select(t => t.Schema)
                      .Concat(relational.Views.Select(v => v.Schema))
                      .Concat(relational.Sequences.Select(s => s.Schema)))

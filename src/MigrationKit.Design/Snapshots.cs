@@ -36,13 +36,7 @@ internal static class Snapshots
             throw new ModelCompiledApartException(source, type);
         }
 
-        // The catalog hands the same model to every caller: one initializes it while any other
-        // waits, or that one could find it marked initialized before its relational model is set
-        // (seen once in CI: "The model must be finalized ... before 'GetRelationalModel'").
-        lock (model)
-        {
-            return services.GetRequiredService<ISnapshotModelProcessor>().Process(model);
-        }
+        return services.GetRequiredService<ISnapshotModelProcessor>().Process(model);
     }
 
     /// <summary>
@@ -95,7 +89,7 @@ internal static class Snapshots
 
         using var scope = services.CreateScope();
         var differ = scope.ServiceProvider.GetRequiredService<IMigrationsModelDiffer>();
-        var operations = differ.GetDifferences(model.GetRelationalModel(), readBack?.GetRelationalModel());
+        var operations = differ.GetDifferences(RelationalModels.Of(model), readBack is null ? null : RelationalModels.Of(readBack));
         return operations.Count == 0 ? null : "read back, it differs: " + string.Join(", ", operations.Take(3).Select(OperationDescriptions.Describe));
     }
 

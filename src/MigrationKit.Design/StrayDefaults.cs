@@ -26,7 +26,7 @@ internal static class StrayDefaults
             return operations;
         }
 
-        var relational = target.GetRelationalModel();
+        var relational = RelationalModels.Of(target);
         var result = new List<MigrationOperation>(operations.Count);
         var removals = new List<MigrationOperation>();
         foreach (var operation in operations)
