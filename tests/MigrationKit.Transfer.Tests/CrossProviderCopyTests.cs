@@ -309,11 +309,32 @@ public sealed class CrossProviderCopyTests
             CREATE TRIGGER slow BEFORE INSERT ON entries FOR EACH ROW EXECUTE FUNCTION slow();
             """);
 
-        cancel.CancelAfter(TimeSpan.FromSeconds(1));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => source.CopyToAsync(target, cancellationToken: cancel.Token));
+        // Cancelled once the entries' copy has started, a row or so into its 2.4 s of slow inserts:
+        // a fixed delay from the start failed on a busy CI machine, before accounts were done.
+        var progress = new CancelOnStart("entries", () => cancel.CancelAfter(TimeSpan.FromMilliseconds(300)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => source.CopyToAsync(target, cancellationToken: cancel.Token, progress: progress));
 
         Assert.Equal(3, await target.CountAsync("accounts"));
         Assert.Equal(0, await target.CountAsync("entries"));
+    }
+
+    private sealed class CancelOnStart(string table, Action cancel) : ITransferProgress
+    {
+        public void Started(string started)
+        {
+            if (started == table)
+            {
+                cancel();
+            }
+        }
+
+        public void Advanced(string table, long rows, long bytes)
+        {
+        }
+
+        public void Finished(TableResult result)
+        {
+        }
     }
 
     [Theory]

@@ -40,10 +40,11 @@ internal sealed class CrossProviderDatabase : ScratchDatabase
     }
 
     /// <summary>This database's rows into <paramref name="target"/>, the tables named by the source's model.</summary>
-    public Task<CopyResult> CopyToAsync(CrossProviderDatabase target, CopyOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<CopyResult> CopyToAsync(
+        CrossProviderDatabase target, CopyOptions? options = null, CancellationToken cancellationToken = default, ITransferProgress? progress = null)
     {
         using var context = KindsModel.For(this);
-        return new RowCopy(Endpoint, target.Endpoint, options ?? new CopyOptions(), null, Serilog.Core.Logger.None)
+        return new RowCopy(Endpoint, target.Endpoint, options ?? new CopyOptions(), progress, Serilog.Core.Logger.None)
             .RunAsync(ModelTables.Of(context, VersionTable), cancellationToken);
     }
 
