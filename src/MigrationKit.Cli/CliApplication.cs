@@ -212,6 +212,8 @@ internal static class CliApplication
         }
 
         Log.Debug("Running {Command} inside the app", command.Name);
+        // As under EF Core's own tools: the app's code that asks skips what only the running app does.
+        Microsoft.EntityFrameworkCore.EF.IsDesignTime = true;
         using var app = new AppScope(location, options, insideApp: true);
         return await command.ExecuteAsync(app, cancellation.Token);
     }

@@ -43,8 +43,19 @@ public sealed class AspNetCoreAppTests(PackedTool tool)
         app.Run();
         """;
 
+    private const string NotesFactory = """
+        using Microsoft.EntityFrameworkCore;
+
+        namespace App;
+
+        public class NotesFactory(DbContextOptions<AppDbContext> options) : IDbContextFactory<AppDbContext>
+        {
+            public AppDbContext CreateDbContext() => new(options);
+        }
+        """;
+
     [Fact]
-    public async Task Its_connection_in_appsettings_serves_autogenerate_upgrade_and_current_in_the_tools_process()
+    public async Task Its_connection_in_appsettings_serves_autogenerate_upgrade_and_current_in_the_tools_process_and_current_reads_it_without_EF_Cores_services()
     {
         using var database = await AppDatabase.CreateAsync(ScratchDatabase.Postgres);
         var password = new NpgsqlConnectionStringBuilder(database.ConnectionString).Password!;
@@ -74,9 +85,19 @@ public sealed class AspNetCoreAppTests(PackedTool tool)
         Assert.Contains("Author", await database.QueryAsync(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'Notes' ORDER BY column_name"));
 
-        var current = Succeeded(await app.RunAsync(appsOwn, "current", "--no-build"));
+        // The options the host registers give the connection string: no EF Core services for `current`.
+        var current = Succeeded(await app.RunAsync(appsOwn, "current", "--no-build", "--verbose"));
         Assert.Equal([ThrowawayApp.RevisionId(addedFile)], LeadingIds(current));
-        foreach (var result in new[] { created, added, upgraded, current })
+        Assert.Contains("Reading the version table over a plain Npgsql.EntityFrameworkCore.PostgreSQL connection", current.StandardError);
+
+        // A context factory of the app's own may make the context any way: it makes it, as for `dotnet ef`.
+        app.WriteFile("Program.cs", Program.Replace("AddDbContext<AppDbContext>(", "AddDbContextFactory<AppDbContext, NotesFactory>(", StringComparison.Ordinal));
+        app.WriteFile("NotesFactory.cs", NotesFactory);
+        var fromFactory = Succeeded(await app.RunAsync(appsOwn, "current", "--verbose"));
+        Assert.Equal([ThrowawayApp.RevisionId(addedFile)], LeadingIds(fromFactory));
+        Assert.DoesNotContain("over a plain", fromFactory.StandardError);
+        Assert.Contains("Using AppDbContext with Npgsql.EntityFrameworkCore.PostgreSQL", fromFactory.StandardError);
+        foreach (var result in new[] { created, added, upgraded, current, fromFactory })
         {
             Assert.DoesNotContain(password, result.StandardOutput + result.StandardError);
         }

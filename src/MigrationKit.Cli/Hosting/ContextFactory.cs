@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.Extensions.DependencyInjection;
 using MigrationKit.Core;
 using MigrationKit.Design;
 using MigrationKit.Runner;
@@ -15,8 +16,7 @@ namespace MigrationKit.Cli.Hosting;
 
 /// <summary>
 /// Finds the app's DbContext and creates it the way `dotnet ef` does (design-time factory, the
-/// app's host, a parameterless constructor: EF's own DbContextActivator), then points it at the
-/// connection the user chose.
+/// app's host, a parameterless constructor), then points it at the connection the user chose.
 /// </summary>
 internal static class ContextFactory
 {
@@ -30,7 +30,7 @@ internal static class ContextFactory
         DbContext context;
         try
         {
-            context = CreateDirectly(type, startupAssembly) ?? CreateWithActivator(type, startupAssembly);
+            context = CreateDirectly(type, startupAssembly) ?? CreateFromAppServices(type, startupAssembly);
         }
         catch (Exception e)
         {
@@ -95,23 +95,21 @@ internal static class ContextFactory
 
     /// <summary>
     /// A plain ADO.NET connection of the context's provider, found without EF Core's services (their
-    /// set-up costs `current` more than its query): for a context the tool creates with its
-    /// parameterless constructor, its provider read from what its OnConfiguring configures, to
-    /// <paramref name="connectionString"/> when the user chose one, else to the connection string
-    /// OnConfiguring gives. Null when the context comes from a factory or a host, OnConfiguring
-    /// gives a connection or data source object rather than a string, or the provider's dialect
-    /// does not know its connection: then the context is created as usual.
+    /// set-up costs `current` more than its query), to <paramref name="connectionString"/> when the
+    /// user chose one, else to the connection string the app configures: for a context the tool
+    /// creates with its parameterless constructor, what its OnConfiguring configures; for one the
+    /// app's host registers (AddDbContext), the options registered, when the context does not
+    /// configure itself too. Null when the context comes from a design-time factory or one of the
+    /// app's own, the app configures a connection or data source object rather than a string, or
+    /// the provider's dialect does not know its connection: then the context is created as usual.
     /// </summary>
     public static (DbConnection Connection, string Provider)? TryConnectDirectly(
         Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string? connectionString, string projectDirectory)
     {
         var type = FindContextType([startupAssembly, revisionsAssembly], contextName);
-        if (!ConfiguresItself(type, startupAssembly))
-        {
-            return null;
-        }
-
-        var extension = ConfiguredProvider(type);
+        var extension = ConfiguresItself(type, startupAssembly) ? ConfiguredProvider(type)
+            : DesignTimeFactory(type, startupAssembly) is null && !OverridesOnConfiguring(type) ? RegisteredProvider(type, startupAssembly)
+            : null;
         var provider = extension?.GetType().Assembly.GetName().Name;
         if (provider is null || DatabaseDialect.For(provider).ConnectionType?.Split(", ") is not [var typeName, var assemblyName])
         {
@@ -200,6 +198,28 @@ internal static class ContextFactory
 
         builder.ConnectionString = connectionString;
     }
+
+    /// <summary>
+    /// The relational provider of the options the app's host registers for the context, when the
+    /// context is made from them: by dependency injection or EF Core's own IDbContextFactory (not
+    /// a factory of the app's, which may make it any way); null otherwise.
+    /// </summary>
+    private static RelationalOptionsExtension? RegisteredProvider(Type contextType, Assembly startupAssembly)
+    {
+        var services = AppHost.NewScope(startupAssembly);
+        if (services.GetService(typeof(IDbContextFactory<>).MakeGenericType(contextType)) is { } factory
+            && factory.GetType().Assembly != typeof(DbContext).Assembly)
+        {
+            return null;
+        }
+
+        return (services.GetService(typeof(DbContextOptions<>).MakeGenericType(contextType)) as DbContextOptions)?
+            .Extensions.OfType<RelationalOptionsExtension>().FirstOrDefault();
+    }
+
+    private static bool OverridesOnConfiguring(Type contextType)
+        => contextType.GetMethod("OnConfiguring", BindingFlags.Instance | BindingFlags.NonPublic, [typeof(DbContextOptionsBuilder)])!
+            .DeclaringType != typeof(DbContext);
 
     /// <summary>A provider's own data source object (Npgsql's UseNpgsql(NpgsqlDataSource)), which EF's relational options do not show.</summary>
     private static bool ConfiguresDataSource(RelationalOptionsExtension extension)
@@ -295,9 +315,8 @@ internal static class ContextFactory
         => Regex.Match(connectionString, $@"(?i)(?:^|;)\s*({Regex.Escape(keyword)})\s*=") is { Success: true } spelled ? spelled.Groups[1].Value : keyword;
 
     /// <summary>
-    /// The cases EF's activator would settle the same way, without the ~0.7 s it spends setting up
-    /// design-time services: the app's IDesignTimeDbContextFactory, or a parameterless constructor
-    /// in an app with no generic host (where EF would ask the host for the context first).
+    /// The cases that need no host: the app's IDesignTimeDbContextFactory, or a parameterless
+    /// constructor in an app with no generic host (where EF would ask the host for the context first).
     /// </summary>
     private static DbContext? CreateDirectly(Type contextType, Assembly startupAssembly)
     {
@@ -312,15 +331,27 @@ internal static class ContextFactory
         return ConstructedDirectly(contextType, startupAssembly) ? (DbContext)Activator.CreateInstance(contextType)! : null;
     }
 
-    // Its own method, so that EF Core's design package loads only when the activator is needed.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static DbContext CreateWithActivator(Type contextType, Assembly startupAssembly)
-        => DbContextActivator.CreateInstance(contextType, startupAssembly, ReportHandler.ToLog(), []);
+    /// <summary>
+    /// As EF Core's design-time tools make a context that no design-time factory makes: from the
+    /// app's services (<see cref="AppHost"/>), by the IDbContextFactory registered there, else by
+    /// dependency injection (a constructor whose parameters the services give). Unlike EF's
+    /// DbContextActivator, it does not set up EF Core's services for the context on the way (to
+    /// hand them a logger of its own), which `current` never needs and the others do on first use.
+    /// </summary>
+    private static DbContext CreateFromAppServices(Type contextType, Assembly startupAssembly)
+    {
+        var services = AppHost.NewScope(startupAssembly);
+        var factoryContract = typeof(IDbContextFactory<>).MakeGenericType(contextType);
+        return services.GetService(factoryContract) is { } factory
+            ? (DbContext)factoryContract.GetMethod(nameof(IDbContextFactory<DbContext>.CreateDbContext))!.Invoke(factory, null)!
+            : (DbContext)ActivatorUtilities.GetServiceOrCreateInstance(services, contextType);
+    }
 
+    /// <summary>The app's IDesignTimeDbContextFactory for the context: in the startup assembly, else in the context's own, as EF looks.</summary>
     private static Type? DesignTimeFactory(Type contextType, Assembly startupAssembly)
     {
         var factoryContract = typeof(IDesignTimeDbContextFactory<>).MakeGenericType(contextType);
-        return AssemblyTypes.Loadable(startupAssembly)
+        return new[] { startupAssembly, contextType.Assembly }.Distinct().SelectMany(AssemblyTypes.Loadable)
             .FirstOrDefault(t => !t.IsAbstract && factoryContract.IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null);
     }
 
