@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using System.Text.Json.Nodes;
 using MigrationKit.Core;
@@ -47,12 +49,15 @@ internal static class SnapshotValues
 
     /// <summary>The type a name stands for, loaded in the load context of <paramref name="context"/> (the app's revisions).</summary>
     public static Type ResolveType(string name, Assembly context)
-    {
-        if (ByAlias.TryGetValue(name, out var known))
-        {
-            return known;
-        }
+        => ByAlias.TryGetValue(name, out var known) ? known
+            // Once per name: a snapshot names a few types thousands of times (every property's
+            // annotations), and each look-up parses the name and asks the load context.
+            : Resolved.GetOrCreateValue(context).GetOrAdd(name, static (name, context) => Resolve(name, context), context);
 
+    private static readonly ConditionalWeakTable<Assembly, ConcurrentDictionary<string, Type>> Resolved = new();
+
+    private static Type Resolve(string name, Assembly context)
+    {
         if (name.EndsWith('?'))
         {
             return typeof(Nullable<>).MakeGenericType(ResolveType(name[..^1], context));
