@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The cost of a long history, two parts (issue 13's Benchmark section):
 #
-#   bench/history.sh [--part graph|build|all] [--graph-revisions N] [--revisions 1,25,100] [--rounds R]
-#                    [--alembic-timeout S]
-#   (defaults: all, 10000, 1,25,100, 5, 300; BENCH_KEEP=1 keeps the apps)
+#   bench/history.sh [--part graph|build|all] [--graph-revisions N] [--revisions 1,25,100] [--ef-revisions LIST]
+#                    [--rounds R] [--alembic-timeout S]
+#   (defaults: all, 10000, 1,25,100, the same as --revisions, 5, 300; BENCH_KEEP=1 keeps the apps)
 #
 #   graph: an app of N empty revisions (merges every 4, three long-lived labelled branches with
 #          depends-on), built once; `heads`, `history`, `current`, `upgrade A:B --sql` and `upgrade heads`
@@ -13,7 +13,8 @@
 #          `upgrade head` / `dotnet ef database update` on an empty PostgreSQL database.
 #
 # Packs this tree with a version of its own and installs it as a local tool (bench/shared.sh). The
-# report is printed and written to bench/results/history-latest.txt. See bench/README.md.
+# report is printed and written to bench/results/history-latest.txt (history-build-latest.txt for
+# --part build alone). See bench/README.md.
 set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +22,7 @@ root=$(cd "$bench/.." && pwd)
 part=all
 graph_revisions=10000
 revisions=1,25,100
+ef_revisions=
 rounds=5
 alembic_timeout=300
 while [ $# -gt 0 ]; do
@@ -28,6 +30,7 @@ while [ $# -gt 0 ]; do
     --part) part=${2:?--part needs graph, build or all}; shift 2 ;;
     --graph-revisions) graph_revisions=${2:?--graph-revisions needs a number}; shift 2 ;;
     --revisions) revisions=${2:?--revisions needs a list such as 1,25,100}; shift 2 ;;
+    --ef-revisions) ef_revisions=${2:?--ef-revisions needs a list such as 1,25}; shift 2 ;;
     --rounds) rounds=${2:?--rounds needs a number}; shift 2 ;;
     --alembic-timeout) alembic_timeout=${2:?--alembic-timeout needs seconds}; shift 2 ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
@@ -58,12 +61,15 @@ fi
 if [ "$part" != graph ]; then
   echo "Generating the 300-entity apps in $work/gen (revisions: $revisions) ..."
   "$python" "$bench/history_measure.py" build --gen "$work/gen" --version "$version" --packages "$work/packages" \
-    --counts "$revisions" --work "$work" --tree "$tree" --out "$work/build.txt"
+    --counts "$revisions" ${ef_revisions:+--ef-counts "$ef_revisions"} --work "$work" --tree "$tree" --out "$work/build.txt"
   reports+=("$work/build.txt")
 fi
 
+# The build part alone keeps the graph part's last report.
+results="$bench/results/history-latest.txt"
+[ "$part" = build ] && results="$bench/results/history-build-latest.txt"
 {
-  echo "command: bench/history.sh --part $part --graph-revisions $graph_revisions --revisions $revisions --rounds $rounds --alembic-timeout $alembic_timeout"
+  echo "command: bench/history.sh --part $part --graph-revisions $graph_revisions --revisions $revisions${ef_revisions:+ --ef-revisions $ef_revisions} --rounds $rounds --alembic-timeout $alembic_timeout"
   for report in "${reports[@]}"; do echo; cat "$report"; done
-} > "$bench/results/history-latest.txt"
-echo "Written to bench/results/history-latest.txt"
+} > "$results"
+echo "Written to ${results#"$root"/}"
