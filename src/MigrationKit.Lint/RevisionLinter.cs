@@ -104,14 +104,14 @@ public sealed class RevisionLinter
     {
         var commands = new RevisionRunner(_context, RevisionCatalog.FromTypes([])).GenerateSql(operations, target);
         return Lint(NewRevision, operations, commands.Select(c => (c.CommandText, c.TransactionSuppressed)).ToList(),
-            running is null ? [] : [running], new Dictionary<string, string>());
+            new Lazy<IReadOnlyList<IModel>>(running is null ? [] : [running]), new Dictionary<string, string>());
     }
 
     private List<LintFinding> Lint(
         string id,
         IReadOnlyList<MigrationOperation> operations,
         IReadOnlyList<(string, bool)> commands,
-        IReadOnlyList<IModel> runningModels,
+        Lazy<IReadOnlyList<IModel>> runningModels,
         IReadOnlyDictionary<string, string> acknowledged)
     {
         var revision = new RevisionToLint(_provider, operations, commands, runningModels, _settings, _context.GetService<IRelationalTypeMappingSource>());

@@ -11,18 +11,19 @@ internal sealed class RevisionToLint
 {
     private readonly IRelationalTypeMappingSource? _typeMappings;
     private readonly HashSet<string> _createdTables;
+    private readonly Lazy<IReadOnlyList<IModel>> _runningModels;
 
     public RevisionToLint(
         LintProvider provider,
         IReadOnlyList<MigrationOperation> operations,
         IReadOnlyList<(string Sql, bool TransactionSuppressed)> commands,
-        IReadOnlyList<IModel> runningModels,
+        Lazy<IReadOnlyList<IModel>> runningModels,
         LintSettings settings,
         IRelationalTypeMappingSource? typeMappings)
     {
         Provider = provider;
         Operations = operations;
-        RunningModels = runningModels;
+        _runningModels = runningModels;
         Settings = settings;
         _typeMappings = typeMappings;
         Statements = Split(commands);
@@ -39,7 +40,7 @@ internal sealed class RevisionToLint
     public IReadOnlyList<SqlStatement> Statements { get; }
 
     /// <summary>The models of the revision's parents: what the running app maps. Empty when no snapshot is known.</summary>
-    public IReadOnlyList<IModel> RunningModels { get; }
+    public IReadOnlyList<IModel> RunningModels => _runningModels.Value;
 
     public LintSettings Settings { get; }
 

@@ -987,7 +987,7 @@ public sealed partial class RevisionRunner
     private GeneratedStep GenerateCommands(MigrationStep step) => _generated.Step(step, () =>
     {
         var operations = StepOperations(step);
-        var model = GenerationModel(step.Revision.Id, step.Direction);
+        var model = GenerationModel(step.Revision.Id, step.Direction, operations);
         try
         {
             return new GeneratedStep(GenerateSql(operations, model),
@@ -1015,8 +1015,8 @@ public sealed partial class RevisionRunner
     public RevisionSql UpgradeSql(string id)
     {
         var operations = Operations(id, MigrationDirection.Upgrade);
-        var model = GenerationModel(id, MigrationDirection.Upgrade);
-        var running = Graph.Get(id).Parents.Select(ModelAfter).OfType<IModel>().ToList();
+        var model = GenerationModel(id, MigrationDirection.Upgrade, operations);
+        var running = new Lazy<IReadOnlyList<IModel>>(() => Graph.Get(id).Parents.Select(ModelAfter).OfType<IModel>().ToList());
         return new RevisionSql(id, operations, GenerateSql(operations, model), running);
     }
 
@@ -1034,9 +1034,17 @@ public sealed partial class RevisionRunner
     private IReadOnlyList<MigrationOperation> Operations(string id, MigrationDirection direction)
         => _generated.Operations(id, direction, () => _catalog.Operations(id, direction, _context.Database.ProviderName));
 
-    /// <summary>The model the provider's SQL generator gets for a revision's operations in that direction.</summary>
-    private IModel? GenerationModel(string id, MigrationDirection direction)
+    /// <summary>
+    /// The model the provider's SQL generator gets for a revision's operations in that direction;
+    /// none for operations whose SQL it writes without one (<see cref="DatabaseDialect.GeneratesWithoutModel"/>).
+    /// </summary>
+    private IModel? GenerationModel(string id, MigrationDirection direction, IReadOnlyList<MigrationOperation> operations)
     {
+        if (operations.All(_dialect.GeneratesWithoutModel))
+        {
+            return null;
+        }
+
         if (direction == MigrationDirection.Upgrade)
         {
             // Only the revision's own snapshot: one that records none may still change the schema

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using MigrationKit.Core;
 
 namespace MigrationKit.Runner.Database;
@@ -9,6 +10,29 @@ namespace MigrationKit.Runner.Database;
 internal sealed partial class PostgreSqlDialect : DatabaseDialect
 {
     public override bool HasTransactionalDdl => true;
+
+    /// <remarks>
+    /// Npgsql's generator reads the model for a column without a store type, a full-text search
+    /// (tsvector) column or index, seeding (InsertData), AlterColumn and AlterDatabase; EF's for a
+    /// column without a store type and the data operations.
+    /// </remarks>
+    public override bool GeneratesWithoutModel(MigrationOperation operation) => operation switch
+    {
+        CreateTableOperation table => table.Columns.All(ColumnWithoutModel),
+        AddColumnOperation column => ColumnWithoutModel(column),
+        CreateIndexOperation index => index.FindAnnotation(TsVectorConfig) is null,
+        DropColumnOperation or DropTableOperation or DropIndexOperation or RenameColumnOperation or RenameTableOperation
+            or RenameIndexOperation or AddForeignKeyOperation or DropForeignKeyOperation or AddPrimaryKeyOperation
+            or DropPrimaryKeyOperation or AddUniqueConstraintOperation or DropUniqueConstraintOperation
+            or AddCheckConstraintOperation or DropCheckConstraintOperation or EnsureSchemaOperation or DropSchemaOperation
+            or CreateSequenceOperation or AlterSequenceOperation or RenameSequenceOperation or RestartSequenceOperation
+            or DropSequenceOperation or SqlOperation => true,
+        _ => false,
+    };
+
+    private const string TsVectorConfig = "Npgsql:TsVectorConfig";
+
+    private static bool ColumnWithoutModel(ColumnOperation column) => column.ColumnType is not null && column.FindAnnotation(TsVectorConfig) is null;
 
     public override string ConnectionType => "Npgsql.NpgsqlConnection, Npgsql";
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using MigrationKit.Core;
 
 namespace MigrationKit.Runner.Database;
@@ -9,6 +10,18 @@ internal sealed class SqliteDialect : DatabaseDialect
     public override bool HasTransactionalDdl => true;
 
     public override string ConnectionType => "Microsoft.Data.Sqlite.SqliteConnection, Microsoft.Data.Sqlite";
+
+    /// <remarks>
+    /// Only what SQLite does in place: the operations its generator rebuilds a table for (most
+    /// changes to an existing table) need the model, which is the rebuilt table's definition.
+    /// </remarks>
+    public override bool GeneratesWithoutModel(MigrationOperation operation) => operation switch
+    {
+        CreateTableOperation table => table.Columns.All(c => c is { ColumnType: not null, ComputedColumnSql: null }),
+        AddColumnOperation column => column is { ColumnType: not null, ComputedColumnSql: null },
+        CreateIndexOperation or DropIndexOperation or DropTableOperation or SqlOperation => true,
+        _ => false,
+    };
 
     public override string DelimitIdentifier(string name) => DoubleQuoted(name);
 
