@@ -271,7 +271,7 @@ public sealed partial class Autogenerator
     /// <summary>The differ's operations from one model to another (null: an empty database), with what it leaves undone done.</summary>
     private IReadOnlyList<MigrationOperation> Differences(IMigrationsModelDiffer differ, IModel? from, IModel? to)
     {
-        var operations = differ.GetDifferences(from is null ? null : RelationalModels.Of(from), to is null ? null : RelationalModels.Of(to));
+        var operations = differ.GetDifferences(RelationalModels.Of(from), RelationalModels.Of(to));
         return StrayDefaults.Remove(Schemas.Complete(operations, from, to, _provider), to, _provider == DatabaseDialect.SqliteProvider);
     }
 

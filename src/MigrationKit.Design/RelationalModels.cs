@@ -13,8 +13,14 @@ internal static class RelationalModels
     /// diffs both ways at once, and one process may share EF's cached model between contexts).
     /// Built under a lock on the model, it is then read without one.
     /// </summary>
-    public static IRelationalModel Of(IModel model)
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(model))]
+    public static IRelationalModel? Of(IModel? model)
     {
+        if (model is null)
+        {
+            return null;
+        }
+
         lock (model)
         {
             return model.GetRelationalModel();

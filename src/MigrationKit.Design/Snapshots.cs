@@ -89,7 +89,7 @@ internal static class Snapshots
 
         using var scope = services.CreateScope();
         var differ = scope.ServiceProvider.GetRequiredService<IMigrationsModelDiffer>();
-        var operations = differ.GetDifferences(RelationalModels.Of(model), readBack is null ? null : RelationalModels.Of(readBack));
+        var operations = differ.GetDifferences(RelationalModels.Of(model), RelationalModels.Of(readBack));
         return operations.Count == 0 ? null : "read back, it differs: " + string.Join(", ", operations.Take(3).Select(OperationDescriptions.Describe));
     }
 

@@ -107,9 +107,10 @@ internal static class ContextFactory
         Assembly startupAssembly, Assembly revisionsAssembly, string? contextName, string? connectionString, string projectDirectory)
     {
         var type = FindContextType([startupAssembly, revisionsAssembly], contextName);
-        var extension = ConfiguresItself(type, startupAssembly) ? ConfiguredProvider(type)
-            : DesignTimeFactory(type, startupAssembly) is null && !OverridesOnConfiguring(type) ? RegisteredProvider(type, startupAssembly)
-            : null;
+        var extension = DesignTimeFactory(type, startupAssembly) is not null ? null
+            : ConstructedDirectly(type, startupAssembly) ? ConfiguredProvider(type)
+            : OverridesOnConfiguring(type) ? null
+            : RegisteredProvider(type, startupAssembly);
         var provider = extension?.GetType().Assembly.GetName().Name;
         if (provider is null || DatabaseDialect.For(provider).ConnectionType?.Split(", ") is not [var typeName, var assemblyName])
         {
