@@ -1060,7 +1060,19 @@ public sealed partial class RevisionRunner
     }
 
     private IModel? TargetModel(string id) => _generated.TargetModel(id, () =>
-        _catalog.BuildTargetModel(id) is { } snapshot ? _modelInitializer.Value.Initialize(snapshot.FinalizeModel(), designTime: true) : null);
+    {
+        if (_catalog.BuildTargetModel(id) is not { } snapshot)
+        {
+            return null;
+        }
+
+        // Its relational model built here, once: EF Core builds it on first use, and two threads
+        // asking at once (a fleet's workers share these models) can find it neither built nor
+        // buildable (see Design's RelationalModels).
+        var model = _modelInitializer.Value.Initialize(snapshot.FinalizeModel(), designTime: true);
+        model.GetRelationalModel();
+        return model;
+    });
 
     private List<string> VersionChanges(IReadOnlyList<string> before, IReadOnlyList<string> after)
     {
